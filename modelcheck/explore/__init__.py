@@ -1,0 +1,55 @@
+"""Exploration strategies; each returns a :class:`modelcheck.Result`."""
+
+from __future__ import annotations
+
+from ..result import Result
+from ..spec import Spec, SpecError
+from .bfs import bfs
+from .dfs import dfs
+from .run import Options, Progress, ProgressFn
+from .walks import random_walks
+
+__all__ = ["explore", "Options", "Progress", "STRATEGIES"]
+
+STRATEGIES = ("bfs", "dfs", "random")
+
+
+def explore(
+    spec: Spec,
+    strategy: str = "bfs",
+    *,
+    depth: int | None = None,
+    max_states: int | None = None,
+    time_limit: float | None = None,
+    keep_going: bool = False,
+    deadlock: bool | None = None,
+    walks: int = 1000,
+    seed: int | None = None,
+    exact: bool = False,
+    progress: ProgressFn | None = None,
+) -> Result:
+    """Explore ``spec`` with ``strategy`` (``bfs``, ``dfs`` or ``random``) and return the Result.
+
+    ``depth`` bounds the length of explored paths (required shape for random walks:
+    each walk is at most ``depth`` steps, 50 when not given).  ``keep_going``
+    continues past a violation to find the first violation of every invariant.
+    """
+    if strategy not in STRATEGIES:
+        raise SpecError(f"unknown strategy {strategy!r}; choose one of {', '.join(STRATEGIES)}")
+    for name, value in (("depth", depth), ("max_states", max_states), ("walks", walks)):
+        if value is not None and value < 0:
+            raise SpecError(f"{name} must be >= 0, not {value}")
+    if strategy == "random":
+        import random as _random
+
+        if seed is None:
+            seed = _random.SystemRandom().randrange(2**32)
+        options = Options(depth=50 if depth is None else depth, max_states=max_states,
+                          time_limit=time_limit, keep_going=keep_going, deadlock=deadlock,
+                          seed=seed, walks=walks)
+        return random_walks(spec, options, progress)
+    options = Options(depth=depth, max_states=max_states, time_limit=time_limit,
+                      keep_going=keep_going, deadlock=deadlock, seed=seed)
+    if strategy == "dfs":
+        return dfs(spec, options, progress, exact=exact)
+    return bfs(spec, options, progress, exact=exact)

@@ -1,0 +1,136 @@
+"""Breadth-first search: every reachable state, level by level; shortest counterexamples.
+
+States are numbered in the order they are found; since the queue is served in the
+same order, the number of a queued state is its position, and the visited set keeps
+only 64-bit fingerprints. ``parent[i]`` and ``via[i]`` (the index of the action
+among the parent's enabled transitions) rebuild any path when one is reported.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections import deque
+from typing import Hashable
+
+from ..spec import Spec
+from .fingerprint import fingerprint_function
+from .run import CHECK_EVERY, Options, ProgressFn, Run, coverage_of, unhashable_error
+
+__all__ = ["bfs"]
+
+
+def bfs(spec: Spec, options: Options, progress: ProgressFn | None = None, *, exact: bool = False):
+    run = Run(spec, "bfs", options, progress)
+    fp_of = fingerprint_function(exact)
+    seen: set = set()
+    parent = array("q")
+    via = array("q")
+    queue: deque = deque()
+    coverage: dict[Hashable, int] = {}
+
+    def path(i: int):
+        def build():
+            steps = []
+            while parent[i_[0]] >= 0:
+                steps.append(via[i_[0]])
+                i_[0] = parent[i_[0]]
+            steps.reverse()
+            return via[i_[0]], steps
+
+        i_ = [i]
+        return build
+
+    def admit(state: Hashable, node: int) -> None:
+        """Check a newly found state (slow path: only when some property is affected)."""
+        for name, inv in list(run.invariants):
+            if not inv(state):
+                run.violated(name, path(node))
+        if run.unreached:
+            run.check_reachability(state, path(node))
+
+    try:
+        for k, s in enumerate(spec.initial_states()):
+            fp = fp_of(s)
+            if fp in seen:
+                continue
+            seen.add(fp)
+            parent.append(-1)
+            via.append(k)
+            queue.append(s)
+            admit(s, len(parent) - 1)
+    except TypeError as exc:
+        raise unhashable_error(s) from exc
+
+    max_depth = options.depth
+    max_states = options.max_states
+    successors = spec.successors
+    invariants = run.invariants
+    n = len(parent)  # distinct states found
+    transitions = 0
+    depth = 0
+    level_end = n  # first number of the next level
+    cur = -1
+    if max_depth is not None and max_depth <= 0 and queue:
+        run.cut("depth")
+        queue.clear()
+    try:
+        while queue and not run.stop:
+            s = queue.popleft()
+            cur += 1
+            if cur == level_end:
+                depth += 1
+                level_end = n
+                if max_depth is not None and depth >= max_depth:
+                    run.cut("depth")
+                    break
+            if not cur % CHECK_EVERY:
+                run.tick(n, transitions, len(queue) + 1, depth)
+                if run.stop:
+                    break
+            k = -1
+            for k, (a, t) in enumerate(successors(s)):
+                fp = fp_of(t)
+                kind = a if a.__class__ is str else a[0]
+                coverage[kind] = coverage.get(kind, 0) + 1
+                if fp in seen:
+                    continue
+                seen.add(fp)
+                parent.append(cur)
+                via.append(k)
+                queue.append(t)
+                n += 1
+                for inv in invariants:
+                    if not inv[1](t):
+                        admit(t, n - 1)
+                        invariants = run.invariants
+                        break
+                if run.unreached:
+                    run.check_reachability(t, path(n - 1))
+            transitions += k + 1
+            if k < 0 and run.check_deadlock:
+                run.deadlocked(path(cur))
+            if max_states is not None and n >= max_states and queue:
+                run.cut("max_states")
+                break
+    except KeyboardInterrupt:
+        run.cut("interrupted")
+    except TypeError as exc:
+        if "unhashable" in str(exc):
+            raise unhashable_error(t) from exc
+        run.failed(exc, path(cur), "the spec raised while computing successors")
+    except Exception as exc:  # a bug in the spec: report it with the trace that led there
+        run.failed(exc, path(cur), "the spec raised while computing successors")
+    explored = depth if not queue else depth
+    return run.finish(n, transitions, explored, coverage_of(coverage),
+                      **fingerprint_stats(n, exact))
+
+
+def fingerprint_stats(n: int, exact: bool) -> dict:
+    from .fingerprint import collision_probability
+
+    if exact:
+        return {"visited_store": "exact states"}
+    return {
+        "visited_store": "64-bit fingerprints",
+        "fingerprint_collision_probability": collision_probability(n),
+    }

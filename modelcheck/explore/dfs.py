@@ -1,0 +1,132 @@
+"""Depth-first search, optionally bounded in depth.
+
+Cheaper in frontier memory than BFS; its counterexamples are valid but not shortest.
+With a depth bound, a state first met deep and later met at a shallower depth is
+expanded again from there (as TLC does), so every state within the bound is checked.
+"""
+
+from __future__ import annotations
+
+from array import array
+from typing import Hashable
+
+from ..spec import Spec
+from .bfs import fingerprint_stats
+from .fingerprint import fingerprint_function
+from .run import CHECK_EVERY, Options, ProgressFn, Run, coverage_of, unhashable_error
+
+__all__ = ["dfs"]
+
+
+def dfs(spec: Spec, options: Options, progress: ProgressFn | None = None, *, exact: bool = False):
+    run = Run(spec, "dfs", options, progress)
+    fp_of = fingerprint_function(exact)
+    index: dict = {}  # fingerprint -> state number
+    parent = array("q")
+    via = array("q")
+    level = array("l")  # shallowest depth at which each state was met
+    stack: list = []
+    coverage: dict[Hashable, int] = {}
+    bound = options.depth
+    max_states = options.max_states
+
+    def path(i: int):
+        def build():
+            j = i
+            steps = []
+            while parent[j] >= 0:
+                steps.append(via[j])
+                j = parent[j]
+            steps.reverse()
+            return via[j], steps
+
+        return build
+
+    def admit(state: Hashable, node: int) -> None:
+        for name, inv in list(run.invariants):
+            if not inv(state):
+                run.violated(name, path(node))
+        if run.unreached:
+            run.check_reachability(state, path(node))
+
+    s = None
+    try:
+        for k, s in enumerate(spec.initial_states()):
+            fp = fp_of(s)
+            if fp in index:
+                continue
+            index[fp] = len(parent)
+            parent.append(-1)
+            via.append(k)
+            level.append(0)
+            stack.append((s, len(parent) - 1, 0))
+        for s, node, _ in list(stack):
+            admit(s, node)
+    except TypeError as exc:
+        raise unhashable_error(s) from exc
+    stack.reverse()  # explore the first initial state first
+
+    transitions = 0
+    deepest = 0
+    expansions = 0
+    cur = -1
+    t = None
+    try:
+        while stack and not run.stop:
+            s, cur, d = stack.pop()
+            if d > level[cur]:
+                continue  # met again more shallowly since it was pushed
+            if d > deepest:
+                deepest = d
+            if bound is not None and d >= bound:
+                run.cut("depth") if _has_successors(spec, s) else None
+                continue
+            expansions += 1
+            if not expansions % CHECK_EVERY:
+                run.tick(len(parent), transitions, len(stack), deepest)
+                if run.stop:
+                    break
+            children = []
+            k = -1
+            for k, (a, t) in enumerate(spec.successors(s)):
+                kind = a if a.__class__ is str else a[0]
+                coverage[kind] = coverage.get(kind, 0) + 1
+                fp = fp_of(t)
+                j = index.get(fp)
+                if j is None:
+                    j = len(parent)
+                    index[fp] = j
+                    parent.append(cur)
+                    via.append(k)
+                    level.append(d + 1)
+                    children.append((t, j, d + 1))
+                    admit(t, j)
+                elif bound is not None and d + 1 < level[j]:
+                    parent[j] = cur
+                    via[j] = k
+                    level[j] = d + 1
+                    children.append((t, j, d + 1))
+            transitions += k + 1
+            if k < 0 and run.check_deadlock:
+                run.deadlocked(path(cur))
+            children.reverse()
+            stack.extend(children)
+            if max_states is not None and len(parent) >= max_states and stack:
+                run.cut("max_states")
+                break
+    except KeyboardInterrupt:
+        run.cut("interrupted")
+    except TypeError as exc:
+        if "unhashable" in str(exc):
+            raise unhashable_error(t) from exc
+        run.failed(exc, path(cur), "the spec raised while computing successors")
+    except Exception as exc:
+        run.failed(exc, path(cur), "the spec raised while computing successors")
+    return run.finish(len(parent), transitions, deepest, coverage_of(coverage),
+                      **fingerprint_stats(len(parent), exact))
+
+
+def _has_successors(spec: Spec, state: Hashable) -> bool:
+    for _ in spec.successors(state):
+        return True
+    return False

@@ -1,0 +1,206 @@
+"""What every strategy shares: options, stop conditions, property bookkeeping, traces.
+
+A strategy asks :class:`Run` whether to stop, tells it about violations, and hands
+it the path (initial index + action indices) to a state of interest; ``Run``
+re-executes that path against the spec to rebuild the full trace only then, so the
+hot loops store fingerprints and parent links, never paths.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Callable, Hashable, Sequence
+
+import attrs
+
+from ..registry import reference
+from ..result import HOLDS, REACHED, UNKNOWN, UNREACHED, VIOLATED, Result
+from ..spec import Spec, SpecError, action_kind, find_unhashable
+from ..trace.model import Step, Trace
+
+__all__ = ["Options", "Run", "Progress"]
+
+#: how many expansions between two looks at the clock (progress, time limit)
+CHECK_EVERY = 2048
+
+
+@attrs.frozen
+class Options:
+    """Bounds and switches of one exploration."""
+
+    depth: int | None = None
+    max_states: int | None = None
+    time_limit: float | None = None
+    #: keep going after a violation, to find the first violation of every invariant
+    keep_going: bool = False
+    #: None: as the spec says (Spec.check_deadlock)
+    deadlock: bool | None = None
+    seed: int | None = None
+    walks: int = 1000
+
+
+@attrs.define
+class Progress:
+    """A snapshot handed to the progress display while a run goes on."""
+
+    strategy: str
+    distinct_states: int
+    transitions: int
+    frontier: int
+    depth: int
+    elapsed: float
+
+
+ProgressFn = Callable[[Progress], None]
+
+
+class Run:
+    def __init__(self, spec: Spec, strategy: str, options: Options, progress: ProgressFn | None):
+        self.spec = spec
+        self.options = options
+        self.progress = progress
+        self.started = time.monotonic()
+        self.deadline = self.started + options.time_limit if options.time_limit else None
+        self.invariants = list(spec.invariants())
+        self.unreached = list(spec.reachability())
+        self.check_deadlock = spec.check_deadlock if options.deadlock is None else options.deadlock
+        bounds: dict[str, Any] = {}
+        if options.depth is not None:
+            bounds["depth"] = options.depth
+        if options.max_states is not None:
+            bounds["max_states"] = options.max_states
+        if options.time_limit is not None:
+            bounds["time_limit"] = options.time_limit
+        self.result = Result(
+            spec=reference(spec),
+            params=spec.params(),
+            strategy=strategy,
+            seed=options.seed,
+            faults=dict(getattr(spec, "fault_summary", lambda: {})()),
+            bounds=bounds,
+            invariants={name: HOLDS for name, _ in self.invariants},
+            reachability={name: UNREACHED for name, _ in self.unreached},
+            deadlock_checked=self.check_deadlock,
+        )
+        self.stop = False
+
+    # -- the clock ---------------------------------------------------------
+
+    def tick(self, distinct: int, transitions: int, frontier: int, depth: int) -> None:
+        """Called every CHECK_EVERY expansions: progress display and time limit."""
+        now = time.monotonic()
+        if self.deadline is not None and now >= self.deadline:
+            self.cut("time_limit")
+            self.stop = True
+        if self.progress is not None:
+            self.progress(
+                Progress(self.result.strategy, distinct, transitions, frontier, depth, now - self.started)
+            )
+
+    def cut(self, reason: str) -> None:
+        if reason not in self.result.cut_by:
+            self.result.cut_by.append(reason)
+
+    # -- properties ----------------------------------------------------------
+
+    def check(self, state: Hashable) -> list[str]:
+        """Names of the active invariants ``state`` breaks (slow path, used on demand)."""
+        return [name for name, inv in self.invariants if not inv(state)]
+
+    def violated(self, name: str, path: Callable[[], tuple[int, Sequence[int]]]) -> None:
+        """Record the first violation of invariant ``name``; ``path`` rebuilds its trace."""
+        self.invariants = [(n, f) for n, f in self.invariants if n != name]
+        self.result.invariants[name] = VIOLATED
+        init, steps = path()
+        self.result.violations.append(self.trace("invariant", name, init, steps))
+        if not self.options.keep_going or not self.invariants:
+            self.stop = True
+
+    def deadlocked(self, path: Callable[[], tuple[int, Sequence[int]]]) -> None:
+        init, steps = path()
+        self.result.violations.append(self.trace("deadlock", "deadlock", init, steps))
+        self.check_deadlock = False
+        if not self.options.keep_going:
+            self.stop = True
+
+    def reached(self, name: str, path: Callable[[], tuple[int, Sequence[int]]]) -> None:
+        self.unreached = [(n, f) for n, f in self.unreached if n != name]
+        self.result.reachability[name] = REACHED
+        init, steps = path()
+        self.result.examples[name] = self.trace("example", name, init, steps)
+
+    def check_reachability(self, state: Hashable, path: Callable[[], tuple[int, Sequence[int]]]) -> None:
+        for name, prop in list(self.unreached):
+            if prop(state):
+                self.reached(name, path)
+
+    def failed(self, exc: BaseException, path: Callable[[], tuple[int, Sequence[int]]], what: str) -> None:
+        """The spec raised (or produced an unusable state): an error with the trace that led there."""
+        init, steps = path()
+        message = f"{what}: {type(exc).__name__}: {exc}"
+        self.result.error = self.trace("error", "error", init, steps, error=message)
+        self.stop = True
+
+    # -- traces --------------------------------------------------------------
+
+    def trace(
+        self, kind: str, prop: str, init: int, steps: Sequence[int], error: str | None = None
+    ) -> Trace:
+        return rebuild(self.spec, kind, prop, init, steps, strategy=self.result.strategy,
+                       seed=self.options.seed, error=error)
+
+    def finish(self, distinct: int, transitions: int, depth: int, coverage: dict[str, int],
+               **stats: Any) -> Result:
+        res = self.result
+        res.distinct_states = distinct
+        res.transitions = transitions
+        res.depth = depth
+        res.elapsed = time.monotonic() - self.started
+        res.coverage = dict(sorted(coverage.items()))
+        res.stats.update(stats)
+        if res.cut_by or res.strategy not in ("bfs", "dfs"):
+            for name, verdict in res.invariants.items():
+                if verdict == HOLDS:
+                    res.invariants[name] = UNKNOWN
+        return res
+
+
+def rebuild(spec: Spec, kind: str, prop: str, init: int, steps: Sequence[int], *,
+            strategy: str, seed: int | None, error: str | None = None) -> Trace:
+    """Re-execute a path given as indices and return it as a Trace."""
+    initial = list(spec.initial_states())[init]
+    state = initial
+    out = []
+    for index in steps:
+        action, state = list(spec.successors(state))[index]
+        out.append(Step(action=action, label=spec.format_action(action), index=index, state=state))
+    return Trace(
+        spec=reference(spec),
+        params=spec.params(),
+        faults=dict(getattr(spec, "fault_summary", lambda: {})()),
+        kind=kind,
+        property=prop,
+        initial_index=init,
+        initial_state=initial,
+        steps=tuple(out),
+        strategy=strategy,
+        seed=seed,
+        error=error,
+    )
+
+
+def unhashable_error(state: Any) -> SpecError:
+    where = find_unhashable(state) or "state"
+    return SpecError(
+        f"a state is not hashable: {where} cannot be hashed; use tuples, frozensets "
+        "and frozen attrs classes instead of lists, sets, dicts and mutable objects"
+    )
+
+
+def coverage_of(kinds: dict[Hashable, int]) -> dict[str, int]:
+    """Fold per-action counts into per-kind counts."""
+    out: dict[str, int] = {}
+    for action, n in kinds.items():
+        k = action_kind(action)
+        out[k] = out.get(k, 0) + n
+    return out

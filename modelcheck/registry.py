@@ -1,0 +1,134 @@
+"""From a name and parameters to a spec.
+
+A spec reference is one of:
+
+* a library name (``twophase``), found among the modules of ``modelcheck.specs``;
+* a Python file, ``./my_protocol.py`` or ``./my_protocol.py:MySpec``;
+* a module path, ``package.module:MySpec``.
+
+Where a file or module holds exactly one Spec subclass the class name may be left out.
+The reference is stored in results and counterexamples so a trace can be rebuilt.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import inspect
+import pkgutil
+import sys
+from pathlib import Path
+from typing import Any
+
+from .spec import Spec, SpecError
+
+__all__ = ["library", "resolve", "build"]
+
+
+def library() -> dict[str, type[Spec]]:
+    """Every spec shipped in ``modelcheck.specs``, by name, sorted."""
+    import modelcheck.specs as pkg
+
+    found: dict[str, type[Spec]] = {}
+    for info in pkgutil.iter_modules(pkg.__path__):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"{pkg.__name__}.{info.name}")
+        for cls in _spec_classes(module):
+            if cls.name:
+                found[cls.name] = cls
+    return dict(sorted(found.items()))
+
+
+def _spec_classes(module: Any) -> list[type[Spec]]:
+    return [
+        obj
+        for obj in vars(module).values()
+        if inspect.isclass(obj)
+        and issubclass(obj, Spec)
+        and obj is not Spec
+        and obj.__module__ == module.__name__
+        and not inspect.isabstract(obj)
+        and not getattr(obj, "abstract", False)
+    ]
+
+
+def resolve(ref: str) -> type[Spec]:
+    """The spec class a reference names; SpecError with a hint when it names none."""
+    target, _, cls_name = ref.partition(":") if not _is_windows_drive(ref) else (ref, "", "")
+    if target.endswith(".py") or "/" in target or "\\" in target:
+        module = _load_file(Path(target))
+    elif cls_name:
+        try:
+            module = importlib.import_module(target)
+        except ImportError as exc:
+            raise SpecError(f"cannot import module {target!r} for spec {ref!r}: {exc}") from None
+    else:
+        specs = library()
+        if ref in specs:
+            return specs[ref]
+        raise SpecError(
+            f"unknown spec {ref!r}; library specs: {', '.join(specs)} "
+            "(or give a file, ./my_protocol.py, or module:Class)"
+        )
+    classes = _spec_classes(module)
+    if cls_name:
+        obj = getattr(module, cls_name, None)
+        if not (inspect.isclass(obj) and issubclass(obj, Spec)):
+            names = ", ".join(c.__name__ for c in classes) or "none"
+            raise SpecError(f"{target!r} has no Spec subclass {cls_name!r}; it defines: {names}")
+        return obj
+    if len(classes) != 1:
+        names = ", ".join(c.__name__ for c in classes) or "none"
+        raise SpecError(
+            f"{target!r} defines {len(classes)} Spec subclasses ({names}); name one as {target}:Class"
+        )
+    return classes[0]
+
+
+def _is_windows_drive(ref: str) -> bool:
+    return len(ref) > 2 and ref[1] == ":" and ref[2] in "/\\"
+
+
+def _load_file(path: Path) -> Any:
+    if not path.is_file():
+        raise SpecError(f"spec file {str(path)!r} does not exist")
+    path = path.resolve()
+    mod_name = f"_modelcheck_user_{abs(hash(str(path))):x}"
+    if mod_name in sys.modules:
+        return sys.modules[mod_name]
+    spec = importlib.util.spec_from_file_location(mod_name, path)
+    if spec is None or spec.loader is None:
+        raise SpecError(f"cannot load {str(path)!r} as a Python file")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[mod_name] = module
+    sys.path.insert(0, str(path.parent))
+    try:
+        spec.loader.exec_module(module)
+    except SpecError:
+        raise
+    except Exception as exc:  # the user's file failed to import: say where
+        del sys.modules[mod_name]
+        raise SpecError(f"error while importing {str(path)!r}: {type(exc).__name__}: {exc}") from exc
+    finally:
+        sys.path.remove(str(path.parent))
+    return module
+
+
+def build(ref: str, params: dict[str, Any] | None = None) -> Spec:
+    """Resolve ``ref`` and construct the spec with ``params`` (strings are converted)."""
+    cls = resolve(ref)
+    spec = cls(**(params or {}))
+    spec.ref = ref if ref != cls.name else cls.name
+    return spec
+
+
+def reference(spec: Spec) -> str:
+    """How to name ``spec`` again: its reference, else its library name, else module:Class."""
+    ref = getattr(spec, "ref", None)
+    if ref:
+        return ref
+    cls = type(spec)
+    if cls.name and cls.__module__.startswith("modelcheck.specs."):
+        return cls.name
+    return f"{cls.__module__}:{cls.__qualname__}"

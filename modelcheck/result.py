@@ -1,0 +1,92 @@
+"""What an exploration found: counts, bounds, property verdicts, traces.
+
+Every strategy (BFS, DFS, random walks, fuzzing) returns a :class:`Result`, so the
+CLI, the JSON output and the trace store treat them alike.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+
+from .trace.model import Trace
+
+__all__ = ["Result", "HOLDS", "VIOLATED", "UNKNOWN", "REACHED", "UNREACHED"]
+
+HOLDS = "holds"
+VIOLATED = "violated"
+UNKNOWN = "no violation found"  # exploration was cut by a bound or sampled
+REACHED = "reached"
+UNREACHED = "not reached"
+
+
+@attrs.define
+class Result:
+    spec: str
+    params: dict[str, Any]
+    strategy: str
+    seed: int | None = None
+    faults: dict[str, Any] = attrs.field(factory=dict)
+    #: depth / max_states / time_limit / walks ... that were set for this run
+    bounds: dict[str, Any] = attrs.field(factory=dict)
+    #: the bounds that actually cut the exploration short ("depth", "max_states",
+    #: "time_limit", "interrupted"); empty when the whole reachable space was seen
+    cut_by: list[str] = attrs.field(factory=list)
+    distinct_states: int = 0
+    transitions: int = 0
+    depth: int = 0
+    elapsed: float = 0.0
+    invariants: dict[str, str] = attrs.field(factory=dict)
+    reachability: dict[str, str] = attrs.field(factory=dict)
+    coverage: dict[str, int] = attrs.field(factory=dict)
+    violations: list[Trace] = attrs.field(factory=list)
+    examples: dict[str, Trace] = attrs.field(factory=dict)
+    error: Trace | None = None
+    deadlock_checked: bool = False
+    #: strategy-specific statistics (walk lengths, fingerprint collision odds...)
+    stats: dict[str, Any] = attrs.field(factory=dict)
+    #: files the trace store wrote for this result
+    saved: list[str] = attrs.field(factory=list)
+
+    @property
+    def complete(self) -> bool:
+        """True when the whole reachable state space was explored."""
+        return not self.cut_by and self.strategy in ("bfs", "dfs")
+
+    @property
+    def ok(self) -> bool:
+        return not self.violations and self.error is None
+
+    @property
+    def exit_code(self) -> int:
+        if self.error is not None:
+            return 2
+        return 1 if self.violations else 0
+
+    @property
+    def states_per_second(self) -> float:
+        return self.distinct_states / self.elapsed if self.elapsed > 0 else 0.0
+
+    @property
+    def verdict(self) -> str:
+        """One line: what this run shows and, where a bound cut it, only that."""
+        if self.error is not None:
+            return f"error: {self.error.error}"
+        if self.violations:
+            names = ", ".join(sorted({t.property for t in self.violations}))
+            return f"violation of {names}"
+        if self.complete:
+            return "no violation: every reachable state checked"
+        if self.strategy in ("random", "fuzz"):
+            return "no violation found in the sampled executions"
+        bits = []
+        if "depth" in self.cut_by:
+            bits.append(f"up to depth {self.bounds.get('depth')}")
+        if "max_states" in self.cut_by:
+            bits.append(f"in the first {self.distinct_states:,} states")
+        if "time_limit" in self.cut_by:
+            bits.append(f"within the time limit of {self.bounds.get('time_limit')}s")
+        if "interrupted" in self.cut_by:
+            bits.append("before the run was interrupted")
+        return "no violation " + ", ".join(bits)

@@ -1,0 +1,313 @@
+"""The contract between a protocol author and the checker.
+
+A spec is a pure state machine: immutable, hashable states; initial states; for a
+state, the enabled transitions as ``(action, next_state)`` pairs in a
+deterministic order; and named invariants over a state.  Parameters (node counts,
+bounds, ``bug=`` variants) are declared with :class:`Param` and set as constructor
+keywords, so the CLI (``-p nodes=3``), Python and counterexample files all build
+the same spec the same way.
+
+An *action* is a plain string (``"Tick"``) or a tuple whose first item names the
+kind of action and the rest are its arguments (``("Prepare", "r1")``).  The kind
+is what action coverage counts.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, ClassVar, Hashable, Iterable, Iterator
+
+__all__ = [
+    "Param",
+    "Spec",
+    "SpecError",
+    "invariant",
+    "sometimes",
+    "action_kind",
+    "format_action",
+]
+
+
+class SpecError(Exception):
+    """A spec, or the parameters it was given, cannot be used.
+
+    The message is one line meant for a user: it names the problem and what to do.
+    """
+
+
+_MISSING = object()
+
+
+class Param:
+    """A spec parameter: a default, a short help text and optional bounds.
+
+    The type is taken from the default (int, bool, str, float) unless given.
+    Values arriving as strings (from the CLI or a file) are converted.
+    """
+
+    def __init__(
+        self,
+        default: Any,
+        help: str = "",
+        *,
+        type: type | None = None,
+        choices: Iterable[Any] | None = None,
+        min: Any = None,
+        max: Any = None,
+    ) -> None:
+        self.default = default
+        self.help = help
+        self.type = type if type is not None else (builtins_type(default) if default is not None else str)
+        self.choices = tuple(choices) if choices is not None else None
+        self.min = min
+        self.max = max
+        self.name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def describe(self) -> str:
+        text = f"{self.name}={self.default!r}"
+        bits = []
+        if self.choices is not None:
+            bits.append("one of " + ", ".join(map(str, self.choices)))
+        if self.min is not None:
+            bits.append(f">= {self.min}")
+        if self.max is not None:
+            bits.append(f"<= {self.max}")
+        if bits:
+            text += f" ({'; '.join(bits)})"
+        return text
+
+    def convert(self, spec_name: str, value: Any) -> Any:
+        """Check and convert one value, raising SpecError with a clear message."""
+        where = f"parameter {self.name!r} of spec {spec_name!r}"
+        if value is None and self.default is None:
+            return None
+        if isinstance(value, str) and self.type is not str:
+            value = _parse_text(value, self.type, where)
+        if self.type is bool:
+            if not isinstance(value, bool):
+                raise SpecError(f"{where} must be true or false, not {value!r}")
+        elif self.type is float:
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise SpecError(f"{where} must be a number, not {value!r}")
+            value = float(value)
+        elif self.type is int:
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise SpecError(f"{where} must be a whole number, not {value!r}")
+        elif not isinstance(value, self.type):
+            raise SpecError(f"{where} must be of type {self.type.__name__}, not {value!r}")
+        if self.choices is not None and value not in self.choices:
+            raise SpecError(
+                f"{where} must be one of {', '.join(map(repr, self.choices))}, not {value!r}"
+            )
+        if self.min is not None and value < self.min:
+            raise SpecError(f"{where} must be >= {self.min}, not {value!r}")
+        if self.max is not None and value > self.max:
+            raise SpecError(f"{where} must be <= {self.max}, not {value!r}")
+        return value
+
+
+builtins_type = type
+
+
+def _parse_text(text: str, typ: type, where: str) -> Any:
+    if typ is bool:
+        low = text.strip().lower()
+        if low in ("1", "true", "yes", "on"):
+            return True
+        if low in ("0", "false", "no", "off"):
+            return False
+        raise SpecError(f"{where} must be true or false, not {text!r}")
+    if typ is int:
+        try:
+            return int(text)
+        except ValueError:
+            raise SpecError(f"{where} must be a whole number, not {text!r}") from None
+    if typ is float:
+        try:
+            return float(text)
+        except ValueError:
+            raise SpecError(f"{where} must be a number, not {text!r}") from None
+    return text
+
+
+def invariant(fn: Callable | None = None, *, name: str | None = None):
+    """Mark a method ``(self, state) -> bool`` as an invariant: true in every reachable state."""
+
+    def mark(f: Callable) -> Callable:
+        f._modelcheck_property = ("invariant", name or f.__name__)
+        return f
+
+    return mark(fn) if fn is not None else mark
+
+
+def sometimes(fn: Callable | None = None, *, name: str | None = None):
+    """Mark a method ``(self, state) -> bool`` as a reachability property.
+
+    It is satisfied when *some* reachable state makes it true (an example is kept);
+    an exhaustive search that never meets such a state reports it as unreached.
+    Useful to check that a model is not vacuous ("a leader can be elected").
+    """
+
+    def mark(f: Callable) -> Callable:
+        f._modelcheck_property = ("sometimes", name or f.__name__)
+        return f
+
+    return mark(fn) if fn is not None else mark
+
+
+def action_kind(action: Hashable) -> str:
+    """The name coverage counts an action under: the string, or a tuple's first item."""
+    if isinstance(action, str):
+        return action
+    if isinstance(action, tuple) and action and isinstance(action[0], str):
+        return action[0]
+    return type(action).__name__
+
+
+def format_action(action: Hashable) -> str:
+    """Default rendering: ``Kind(arg, arg)`` for tuples, the string itself otherwise."""
+    if isinstance(action, str):
+        return action
+    if isinstance(action, tuple) and action and isinstance(action[0], str):
+        return f"{action[0]}({', '.join(map(str, action[1:]))})"
+    return str(action)
+
+
+class Spec:
+    """Base class of every spec.
+
+    Subclasses set ``name`` (the registry name), declare parameters as
+    :class:`Param` class attributes, list known-bug variants in ``bugs``
+    (name -> one-line description, selected with ``bug=NAME``), and implement
+    :meth:`initial_states` and :meth:`successors`.  Methods marked with
+    :func:`invariant` or :func:`sometimes` are the properties.
+    """
+
+    name: ClassVar[str] = ""
+    bugs: ClassVar[dict[str, str]] = {}
+    #: Report a reachable state with no enabled transition as a violation.
+    check_deadlock: ClassVar[bool] = False
+
+    _params: ClassVar[dict[str, Param]] = {}
+    _properties: ClassVar[dict[str, tuple[str, str]]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        params: dict[str, Param] = {}
+        props: dict[str, tuple[str, str]] = {}
+        for klass in reversed(cls.__mro__):
+            for attr, value in vars(klass).items():
+                if isinstance(value, Param):
+                    params[attr] = value
+                mark = getattr(value, "_modelcheck_property", None)
+                if mark is not None:
+                    props[mark[1]] = (mark[0], attr)
+        if cls.bugs and "bug" not in params:
+            bug = Param(None, "known-bug variant to check", type=str, choices=tuple(cls.bugs))
+            bug.name = "bug"
+            params["bug"] = bug
+        cls._params = params
+        cls._properties = props
+
+    def __init__(self, **params: Any) -> None:
+        spec_name = self.name or type(self).__name__
+        unknown = sorted(set(params) - set(self._params))
+        if unknown:
+            valid = ", ".join(p.describe() for p in self._params.values()) or "none"
+            raise SpecError(
+                f"unknown parameter {unknown[0]!r} for spec {spec_name!r}; valid parameters: {valid}"
+            )
+        for pname, param in self._params.items():
+            value = params.get(pname, param.default)
+            setattr(self, pname, param.convert(spec_name, value) if pname in params else value)
+        if "bug" not in self._params:
+            self.bug = None
+        self.validate()
+
+    def validate(self) -> None:
+        """Check combinations of parameters; raise SpecError with a clear message."""
+
+    # -- the state machine -------------------------------------------------
+
+    def initial_states(self) -> Iterable[Hashable]:
+        raise NotImplementedError
+
+    def successors(self, state: Hashable) -> Iterable[tuple[Hashable, Hashable]]:
+        """The enabled transitions from ``state``, in a deterministic order."""
+        raise NotImplementedError
+
+    # -- properties --------------------------------------------------------
+
+    @classmethod
+    def param_specs(cls) -> dict[str, Param]:
+        return dict(cls._params)
+
+    @classmethod
+    def property_names(cls, kind: str) -> list[str]:
+        return [name for name, (k, _) in cls._properties.items() if k == kind]
+
+    def invariants(self) -> list[tuple[str, Callable[[Hashable], bool]]]:
+        """The invariants as ``(name, check)`` pairs bound to this spec."""
+        return self._bound("invariant")
+
+    def reachability(self) -> list[tuple[str, Callable[[Hashable], bool]]]:
+        """The :func:`sometimes` properties as ``(name, check)`` pairs."""
+        return self._bound("sometimes")
+
+    def _bound(self, kind: str) -> list[tuple[str, Callable[[Hashable], bool]]]:
+        return [
+            (name, getattr(self, attr))
+            for name, (k, attr) in self._properties.items()
+            if k == kind
+        ]
+
+    @classmethod
+    def describe_property(cls, name: str) -> str:
+        kind, attr = cls._properties[name]
+        doc = (getattr(cls, attr).__doc__ or "").strip()
+        return doc.splitlines()[0] if doc else ""
+
+    # -- presentation ------------------------------------------------------
+
+    def params(self) -> dict[str, Any]:
+        """The parameter values this spec was built with (recorded in every result)."""
+        return {name: getattr(self, name) for name in self._params}
+
+    def format_action(self, action: Hashable) -> str:
+        return format_action(action)
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.params().items())
+        return f"{type(self).__name__}({args})"
+
+
+def iter_fields(state: Any) -> Iterator[tuple[str, Any]]:
+    """Name the parts of a state, for error messages (unhashable field...)."""
+    fields = getattr(state, "_fields", None)
+    if fields is not None:
+        yield from zip(fields, state)
+        return
+    attrs_fields = getattr(type(state), "__attrs_attrs__", None)
+    if attrs_fields is not None:
+        for f in attrs_fields:
+            yield f.name, getattr(state, f.name)
+        return
+    if isinstance(state, tuple):
+        yield from ((f"[{i}]", v) for i, v in enumerate(state))
+
+
+def find_unhashable(state: Any, path: str = "state") -> str | None:
+    """The path of the first part of ``state`` that cannot be hashed, if any."""
+    try:
+        hash(state)
+        return None
+    except TypeError:
+        pass
+    for name, value in iter_fields(state):
+        sub = f"{path}.{name}" if not name.startswith("[") else f"{path}{name}"
+        found = find_unhashable(value, sub)
+        if found:
+            return found
+    return f"{path} ({type(state).__name__})"

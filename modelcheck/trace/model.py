@@ -1,0 +1,53 @@
+"""A counterexample (or example) trace: how a spec got from an initial state to a state of interest."""
+
+from __future__ import annotations
+
+from typing import Any, Hashable
+
+import attrs
+
+__all__ = ["Step", "Trace"]
+
+
+@attrs.frozen
+class Step:
+    """One transition: the action taken, its index among the enabled ones, the state after."""
+
+    action: Hashable
+    label: str
+    index: int
+    state: Any
+
+
+@attrs.frozen
+class Trace:
+    """A path through a spec's state graph, with what it shows.
+
+    ``kind`` is ``invariant`` (the last state breaks ``property``), ``deadlock``
+    (the last state has no enabled transition), ``error`` (the spec raised while
+    computing the successors of the last state; ``error`` holds the message) or
+    ``example`` (the last state satisfies the reachability property ``property``).
+    """
+
+    spec: str
+    params: dict[str, Any]
+    kind: str
+    property: str
+    initial_index: int
+    initial_state: Any
+    steps: tuple[Step, ...]
+    strategy: str = "bfs"
+    seed: int | None = None
+    faults: dict[str, Any] = attrs.field(factory=dict)
+    error: str | None = None
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    @property
+    def states(self) -> list[Any]:
+        return [self.initial_state, *(s.state for s in self.steps)]
+
+    @property
+    def last_state(self) -> Any:
+        return self.steps[-1].state if self.steps else self.initial_state
