@@ -115,10 +115,19 @@ def _load_file(path: Path) -> Any:
     return module
 
 
-def build(ref: str, params: dict[str, Any] | None = None) -> Spec:
-    """Resolve ``ref`` and construct the spec with ``params`` (strings are converted)."""
+def build(ref: str, params: dict[str, Any] | None = None, faults: Any = None) -> Spec:
+    """Resolve ``ref`` and construct the spec with ``params`` (strings are converted).
+
+    ``faults`` (a fault model, its text form or its summary dict) is passed on to specs
+    that take one (actor protocols); a plain spec given faults is an error.
+    """
     cls = resolve(ref)
-    spec = cls(**(params or {}))
+    kwargs = dict(params or {})
+    if faults:
+        if not getattr(cls, "supports_faults", False):
+            raise SpecError(f"spec {ref!r} is not an actor protocol; it takes no faults")
+        kwargs["faults"] = faults
+    spec = cls(**kwargs)
     spec.ref = ref if ref != cls.name else cls.name
     return spec
 

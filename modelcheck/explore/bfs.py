@@ -120,8 +120,8 @@ def bfs(spec: Spec, options: Options, progress: ProgressFn | None = None, *, exa
         run.failed(exc, path(cur), "the spec raised while computing successors")
     except Exception as exc:  # a bug in the spec: report it with the trace that led there
         run.failed(exc, path(cur), "the spec raised while computing successors")
-    explored = depth if not queue else depth
-    return run.finish(n, transitions, explored, coverage_of(coverage),
+    deepest = depth + 1 if n > level_end else depth
+    return run.finish(n, transitions, deepest, coverage_of(coverage),
                       **fingerprint_stats(n, exact))
 
 

@@ -112,8 +112,14 @@ class Run:
         self.invariants = [(n, f) for n, f in self.invariants if n != name]
         self.result.invariants[name] = VIOLATED
         init, steps = path()
-        self.result.violations.append(self.trace("invariant", name, init, steps))
-        if not self.options.keep_going or not self.invariants:
+        trace = self.trace("invariant", name, init, steps)
+        if dict(self.spec.invariants())[name](trace.last_state):
+            raise SpecError(
+                f"the spec is nondeterministic: re-executing the path to a state that violates {name} "
+                "led to a state that does not; successors must depend on the state alone"
+            )
+        self.result.violations.append(trace)
+        if not self.options.keep_going:
             self.stop = True
 
     def deadlocked(self, path: Callable[[], tuple[int, Sequence[int]]]) -> None:
@@ -136,8 +142,11 @@ class Run:
 
     def failed(self, exc: BaseException, path: Callable[[], tuple[int, Sequence[int]]], what: str) -> None:
         """The spec raised (or produced an unusable state): an error with the trace that led there."""
-        init, steps = path()
-        message = f"{what}: {type(exc).__name__}: {exc}"
+        message = str(exc) if isinstance(exc, SpecError) else f"{what}: {type(exc).__name__}: {exc}{_where(exc)}"
+        try:
+            init, steps = path()
+        except SpecError as again:
+            init, steps, message = 0, [], f"{message}; and the trace to it cannot be rebuilt: {again}"
         self.result.error = self.trace("error", "error", init, steps, error=message)
         self.stop = True
 
@@ -172,7 +181,13 @@ def rebuild(spec: Spec, kind: str, prop: str, init: int, steps: Sequence[int], *
     state = initial
     out = []
     for index in steps:
-        action, state = list(spec.successors(state))[index]
+        enabled = list(spec.successors(state))
+        if index >= len(enabled):
+            raise SpecError(
+                f"the spec is nondeterministic: transition #{index} was enabled when the state was "
+                f"explored but only {len(enabled)} are now; successors must depend on the state alone"
+            )
+        action, state = enabled[index]
         out.append(Step(action=action, label=spec.format_action(action), index=index, state=state))
     return Trace(
         spec=reference(spec),
@@ -187,6 +202,17 @@ def rebuild(spec: Spec, kind: str, prop: str, init: int, steps: Sequence[int], *
         seed=seed,
         error=error,
     )
+
+
+def _where(exc: BaseException) -> str:
+    """`` (at file.py:12 in fn)`` for the innermost frame of the spec's traceback."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    if tb is None:
+        return ""
+    code = tb.tb_frame.f_code
+    return f" (at {code.co_filename.rsplit('/', 1)[-1]}:{tb.tb_lineno} in {code.co_name})"
 
 
 def unhashable_error(state: Any) -> SpecError:

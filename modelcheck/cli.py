@@ -1,0 +1,208 @@
+"""The ``modelcheck`` command: list, explore, show, replay.
+
+Thin by design: parse the words, build the spec through the registry, run a
+strategy, hand the result to the trace store and the renderers.
+Exit codes: 0 no violation, 1 violation found, 2 usage or spec error.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from . import registry
+from .console import ProgressDisplay, print_summary, result_to_dict
+from .explore import STRATEGIES, explore as run_explore
+from .replay import replay as run_replay, spec_from_trace
+from .spec import SpecError
+from .trace.format import TraceFileError, read_trace
+from .trace.render import render_trace
+from .trace.store import DEFAULT_DIR, save_trace
+
+EXIT_USAGE = 2
+
+
+def _out() -> Console:
+    return Console(highlight=False, soft_wrap=True)
+
+
+def _err() -> Console:
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def fail(message: str) -> None:
+    """A user mistake: one line on stderr, exit 2, no traceback."""
+    _err().print(f"[bold red]error:[/] {message}", markup=True)
+    sys.exit(EXIT_USAGE)
+
+
+def parse_params(pairs: tuple[str, ...]) -> dict[str, str]:
+    params: dict[str, str] = {}
+    for pair in pairs:
+        key, eq, value = pair.partition("=")
+        if not eq or not key.strip():
+            fail(f"parameter {pair!r} is not of the form name=value (e.g. -p nodes=3)")
+        params[key.strip()] = value.strip()
+    return params
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="modelcheck")
+def main() -> None:
+    """modelcheck: exhaustive and sampled checking of distributed protocols."""
+
+
+@main.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print the library as JSON.")
+def list_specs(as_json: bool) -> None:
+    """Every spec in the library: parameters (defaults), invariants, bug variants."""
+    try:
+        specs = registry.library()
+    except SpecError as exc:
+        fail(str(exc))
+    rows = []
+    for name, cls in specs.items():
+        rows.append({
+            "name": name,
+            "summary": (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else "",
+            "params": {p: prm.default for p, prm in cls.param_specs().items() if p != "bug"},
+            "invariants": cls.property_names("invariant"),
+            "sometimes": cls.property_names("sometimes"),
+            "bugs": dict(cls.bugs),
+        })
+    if as_json:
+        click.echo(json.dumps(rows, indent=1))
+        return
+    table = Table(show_lines=True)
+    for col in ("spec", "parameters (defaults)", "invariants", "bug variants (-p bug=NAME)"):
+        table.add_column(col)
+    for row in rows:
+        table.add_row(
+            f"[bold]{row['name']}[/]\n{row['summary']}",
+            "\n".join(f"{k}={v}" for k, v in row["params"].items()),
+            "\n".join(row["invariants"] + [f"sometimes {s}" for s in row["sometimes"]]),
+            "\n".join(f"{k}: {v}" for k, v in row["bugs"].items()) or "-",
+        )
+    _out().print(table)
+
+
+@main.command()
+@click.argument("spec")
+@click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE",
+              help="Set a spec parameter (repeatable), e.g. -p nodes=3 -p bug=no-voted-for-check.")
+@click.option("--faults", default=None, metavar="FAULTS",
+              help="Fault model for actor protocols, e.g. drop,dup,crash=1,partition=1,skew=2.")
+@click.option("--strategy", "-s", type=click.Choice(STRATEGIES), default="bfs", show_default=True)
+@click.option("--depth", "-d", type=click.IntRange(min=0), default=None,
+              help="Bound on path length (default: none; 50 for random walks).")
+@click.option("--max-states", type=click.IntRange(min=1), default=None, help="Stop after this many distinct states.")
+@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Stop after this many seconds.")
+@click.option("--walks", type=click.IntRange(min=1), default=1000, show_default=True,
+              help="Number of random walks (--strategy random).")
+@click.option("--seed", type=int, default=None, help="Seed for random walks (default: a fresh one, reported).")
+@click.option("--keep-going", "--continue", "keep_going", is_flag=True,
+              help="Go on after a violation, to find the first violation of every invariant.")
+@click.option("--deadlock/--no-deadlock", default=None, help="Report states with no enabled transition.")
+@click.option("--exact", is_flag=True, help="Store whole states instead of 64-bit fingerprints.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.option("--out", "out_dir", default=DEFAULT_DIR, show_default=True, help="Where counterexamples are saved.")
+@click.option("--no-save", is_flag=True, help="Do not save counterexamples.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress display.")
+def explore(spec: str, params: tuple[str, ...], faults: str | None, strategy: str, depth: int | None,
+            max_states: int | None, time_limit: float | None, walks: int, seed: int | None,
+            keep_going: bool, deadlock: bool | None, exact: bool, as_json: bool, out_dir: str,
+            no_save: bool, quiet: bool) -> None:
+    """Explore SPEC (a library name, ./file.py[:Class] or module:Class) and check its invariants."""
+    try:
+        the_spec = registry.build(spec, parse_params(params), faults=faults)
+    except SpecError as exc:
+        fail(str(exc))
+    display = None if (quiet or as_json) else ProgressDisplay(_err())
+    try:
+        result = run_explore(the_spec, strategy, depth=depth, max_states=max_states, time_limit=time_limit,
+                             keep_going=keep_going, deadlock=deadlock, walks=walks, seed=seed,
+                             exact=exact, progress=display)
+    except SpecError as exc:
+        fail(str(exc))
+    finally:
+        if display is not None:
+            display.close()
+    _report(the_spec, result, as_json, out_dir, no_save)
+
+
+def _report(spec: Any, result: Any, as_json: bool, out_dir: str, no_save: bool) -> None:
+    traces = list(result.violations) + ([result.error] if result.error else [])
+    if not no_save:
+        for trace in traces:
+            try:
+                result.saved.append(str(save_trace(trace, out_dir)))
+            except OSError as exc:
+                fail(f"cannot save the counterexample under {out_dir!r}: {exc}")
+    if as_json:
+        click.echo(json.dumps(result_to_dict(result), indent=1, default=str))
+        sys.exit(result.exit_code)
+    out = _out()
+    from .trace.format import trace_to_dict
+
+    for trace in traces:
+        desc = type(spec).describe_property(trace.property) if trace.kind == "invariant" else None
+        for line in render_trace(trace_to_dict(trace), desc):
+            out.print(line)
+        out.print()
+    print_summary(out, result, tuple(getattr(spec, "action_kinds", lambda: ())()))
+    for path in result.saved:
+        out.print(f"counterexample saved: {path}")
+    sys.exit(result.exit_code)
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print the trace file's JSON, validated.")
+def show(file: str, as_json: bool) -> None:
+    """Print a saved counterexample readably: each step, then what changed."""
+    try:
+        data = read_trace(file)
+    except TraceFileError as exc:
+        fail(str(exc))
+    if as_json:
+        click.echo(json.dumps(data, indent=1))
+        return
+    desc = None
+    try:
+        desc = registry.resolve(data["spec"]).describe_property(data["property"])
+    except (SpecError, KeyError):
+        pass  # the file is readable without its spec
+    out = _out()
+    for line in render_trace(data, desc):
+        out.print(line)
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+def replay(file: str) -> None:
+    """Re-execute a saved counterexample against the current spec.
+
+    Exit 1: the violation reproduces; 0: the trace runs but no longer violates;
+    3: the spec diverges from the trace (step not enabled, different state); 2: bad file.
+    """
+    try:
+        data = read_trace(file)
+        spec = spec_from_trace(data)
+        outcome = run_replay(data, spec)
+    except TraceFileError as exc:
+        fail(str(exc))
+    except SpecError as exc:
+        fail(f"{file}: {exc}")
+    style = {"reproduced": "bold red", "fixed": "bold green", "diverged": "bold yellow"}[outcome.outcome]
+    _out().print(f"[{style}]{outcome.outcome}[/]: {outcome.message}")
+    sys.exit(outcome.exit_code)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

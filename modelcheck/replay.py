@@ -1,0 +1,103 @@
+"""Replay: re-execute a saved trace against the current spec and say what still holds.
+
+The outcome is one of
+
+* ``reproduced``: every step is still enabled, leads to the same state, and the
+  last state still shows the violation (or the error, deadlock, example);
+* ``fixed``: the trace still runs, but the last state no longer violates;
+* ``diverged``: at some step the spec no longer does what the trace says: the step
+  is not enabled, or it is a different action, or it leads to a different state
+  (the spec changed, or it is nondeterministic: successors must be a function of
+  the state alone).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+
+from . import registry
+from .spec import Spec
+from .trace.format import encode_state
+from .trace.render import state_diff
+
+__all__ = ["Replay", "replay", "spec_from_trace"]
+
+
+@attrs.frozen
+class Replay:
+    outcome: str  # reproduced | fixed | diverged
+    message: str
+    step: int | None = None  # the step (1-based; 0 = initial state) where it diverged
+
+    @property
+    def exit_code(self) -> int:
+        """1: the violation reproduces (as explore's exit 1); 0: fixed; 3: diverged."""
+        return {"reproduced": 1, "fixed": 0, "diverged": 3}[self.outcome]
+
+
+def spec_from_trace(data: dict[str, Any]) -> Spec:
+    """Build the spec a trace was recorded against (SpecError if it cannot be)."""
+    return registry.build(data["spec"], data["params"], faults=data.get("faults") or None)
+
+
+def replay(data: dict[str, Any], spec: Spec | None = None) -> Replay:
+    spec = spec or spec_from_trace(data)
+    initial = list(spec.initial_states())
+    index = data["initial"]["index"]
+    if index >= len(initial):
+        return Replay("diverged", f"initial state #{index} no longer exists "
+                      f"(the spec has {len(initial)} initial states)", 0)
+    state = initial[index]
+    if encode_state(state) != data["initial"]["state"]:
+        return Replay("diverged", "the initial state differs: "
+                      + "; ".join(state_diff(data["initial"]["state"], encode_state(state))), 0)
+    for n, step in enumerate(data["steps"], 1):
+        try:
+            enabled = list(spec.successors(state))
+        except Exception as exc:
+            if data["kind"] == "error" and n == len(data["steps"]) + 1:
+                break
+            return Replay("diverged", f"step {n}: the spec raised {type(exc).__name__}: {exc}", n)
+        k = step["index"]
+        if k >= len(enabled):
+            return Replay("diverged", f"step {n} ({step['action']}) is no longer enabled: "
+                          f"only {len(enabled)} transitions are enabled there", n)
+        action, nxt = enabled[k]
+        label = spec.format_action(action)
+        if label != step["action"]:
+            return Replay("diverged", f"step {n}: the trace says {step['action']!r} but transition "
+                          f"#{k} is now {label!r}", n)
+        got = encode_state(nxt)
+        if got != step["state"]:
+            return Replay("diverged", f"step {n} ({label}) leads to a different state than recorded "
+                          "(changed or nondeterministic spec): "
+                          + "; ".join(state_diff(step["state"], got)), n)
+        state = nxt
+    return _verdict(spec, data, state)
+
+
+def _verdict(spec: Spec, data: dict[str, Any], state: Any) -> Replay:
+    kind, prop, n = data["kind"], data["property"], len(data["steps"])
+    if kind == "error":
+        try:
+            list(spec.successors(state))
+        except Exception as exc:
+            return Replay("reproduced", f"the spec still raises after {n} steps: {type(exc).__name__}: {exc}")
+        return Replay("fixed", f"the spec no longer raises after {n} steps")
+    if kind == "deadlock":
+        if not list(spec.successors(state)):
+            return Replay("reproduced", f"still deadlocked after {n} steps")
+        return Replay("fixed", f"no longer deadlocked after {n} steps")
+    checks = dict(spec.invariants() if kind == "invariant" else spec.reachability())
+    if prop not in checks:
+        return Replay("diverged", f"the spec no longer has a property named {prop!r}", n)
+    holds = bool(checks[prop](state))
+    if kind == "invariant":
+        if holds:
+            return Replay("fixed", f"the trace replays, but {prop} now holds in its last state")
+        return Replay("reproduced", f"invariant {prop} is still violated after {n} steps")
+    if holds:
+        return Replay("reproduced", f"{prop} is still reached after {n} steps")
+    return Replay("fixed", f"{prop} is no longer reached by this trace")

@@ -1,0 +1,143 @@
+"""The strategies agree with each other and with counts known from other checkers."""
+
+import pytest
+
+from modelcheck import SpecError, explore
+from modelcheck.result import HOLDS, REACHED, UNKNOWN, UNREACHED, VIOLATED
+
+from models import Chain, Changeable, Diamond, Equation, Flaky, Raises, Unhashable
+
+
+def test_equation_first_solution_shortest():
+    # Stateright reports 12 states because it checks a state when it is dequeued; we
+    # check on discovery, so the same shortest path X, X, Y is found after 8 states.
+    r = explore(Equation(a=2, b=10, c=14), "bfs")
+    assert r.invariants["unsolved"] == VIOLATED
+    assert r.distinct_states == 8
+    (trace,) = r.violations
+    assert [s.label for s in trace.steps] == ["IncreaseX", "IncreaseX", "IncreaseY"]
+    assert trace.last_state == (2, 1)
+
+
+def test_equation_without_solution_explores_all_65536_states():
+    r = explore(Equation(a=2, b=4, c=7), "bfs")
+    assert r.ok and r.complete
+    assert r.distinct_states == 65536
+    assert r.transitions == 2 * 65536
+    assert r.invariants == {"unsolved": HOLDS}
+    assert r.reachability == {"solved": UNREACHED}
+
+
+def test_sometimes_property_keeps_a_shortest_example():
+    r = explore(Equation(a=2, b=10, c=14), "bfs", keep_going=True)
+    assert r.reachability == {"solved": REACHED}
+    assert len(r.examples["solved"]) == 3
+
+
+@pytest.mark.parametrize("n", [1, 3, 6])
+def test_bfs_dfs_random_agree_on_reachable_set(n):
+    spec = Diamond(n=n)
+    bfs = explore(spec, "bfs", keep_going=True)
+    dfs = explore(spec, "dfs", keep_going=True)
+    assert bfs.distinct_states == dfs.distinct_states == (n + 1) ** 2
+    walks = explore(spec, "random", walks=400, depth=4 * n, seed=7, keep_going=True)
+    assert walks.distinct_states == (n + 1) ** 2
+
+
+def test_bfs_counterexample_is_shortest_and_dfs_finds_one():
+    bfs = explore(Diamond(n=4), "bfs")
+    assert len(bfs.violations[0]) == 8
+    dfs = explore(Diamond(n=4), "dfs")
+    assert dfs.violations[0].last_state == (4, 4)
+
+
+def test_depth_bound_is_reported_not_verified():
+    r = explore(Diamond(n=5), "bfs", depth=3)
+    assert r.cut_by == ["depth"]
+    assert not r.complete
+    assert r.distinct_states == 1 + 2 + 3 + 4  # states at depth 0..3
+    assert r.invariants["not_corner"] == UNKNOWN
+    assert r.verdict == "no violation up to depth 3"
+    d = explore(Diamond(n=5), "dfs", depth=3)
+    assert d.distinct_states == 10 and d.cut_by == ["depth"]
+
+
+def test_depth_bound_that_cuts_nothing_is_complete():
+    r = explore(Chain(length=3), "bfs", depth=10, deadlock=False)
+    assert r.complete and r.distinct_states == 4 and r.depth == 3
+
+
+def test_dfs_reexpands_a_state_met_again_more_shallowly():
+    # Within depth 4 every state (x, y) with x + y <= 4 is reachable; a naive bounded DFS
+    # that first meets a state deep and never expands it again would miss some.
+    r = explore(Diamond(n=4), "dfs", depth=4)
+    assert r.distinct_states == 15
+
+
+def test_max_states_stops_early():
+    r = explore(Equation(a=2, b=4, c=7), "bfs", max_states=1000)
+    assert "max_states" in r.cut_by
+    assert 1000 <= r.distinct_states < 1010
+
+
+def test_deadlock_is_reported_with_its_trace():
+    r = explore(Chain(length=4), "bfs")
+    (trace,) = r.violations
+    assert trace.kind == "deadlock" and len(trace) == 4
+    assert explore(Chain(length=4), "bfs", deadlock=False).ok
+
+
+def test_keep_going_reports_the_first_violation_of_each_invariant():
+    r = explore(Chain(length=8, limit=3), "bfs", keep_going=True)
+    kinds = {t.property: len(t) for t in r.violations}
+    assert kinds == {"below_limit": 3, "deadlock": 8}
+
+
+def test_stop_at_first_violation_by_default():
+    r = explore(Chain(length=8, limit=3), "bfs")
+    assert [t.property for t in r.violations] == ["below_limit"]
+
+
+def test_random_walks_are_reproducible_from_the_seed():
+    a = explore(Diamond(n=6), "random", walks=50, depth=20, seed=3)
+    b = explore(Diamond(n=6), "random", walks=50, depth=20, seed=3)
+    assert [s.label for s in a.violations[0].steps] == [s.label for s in b.violations[0].steps]
+    assert a.stats == b.stats and a.distinct_states == b.distinct_states
+    assert a.stats["walks"] == 50
+
+
+def test_random_walks_report_the_shortest_violation_found():
+    r = explore(Diamond(n=3), "random", walks=200, depth=30, seed=1)
+    assert len(r.violations[0]) == 6  # every path to (3, 3) has 6 steps
+    assert r.stats["walk_length_max"] <= 30
+
+
+def test_transition_that_raises_is_an_error_with_its_trace():
+    r = explore(Raises(), "bfs")
+    assert r.exit_code == 2
+    assert "ZeroDivisionError: boom at 3" in r.error.error
+    assert "test" not in r.error.error or "models.py" in r.error.error
+    assert r.error.last_state == 3 and len(r.error) == 3
+
+
+def test_unhashable_state_names_the_field():
+    with pytest.raises(SpecError, match=r"state\.history \(list\)"):
+        explore(Unhashable(), "bfs")
+
+
+def test_nondeterministic_spec_is_detected_when_a_trace_is_rebuilt():
+    Flaky.calls = 0
+    r = explore(Flaky(), "bfs")
+    assert r.exit_code == 2
+    assert "nondeterministic" in r.error.error
+
+
+def test_time_limit_stops_the_run():
+    r = explore(Equation(a=2, b=4, c=7), "bfs", time_limit=0.001)
+    assert "time_limit" in r.cut_by or r.complete
+
+
+def test_changeable_model_defaults():
+    Changeable.stride, Changeable.stop = 1, 6
+    r = explore(Changeable(), "bfs")
+    assert len(r.violations[0]) == 4

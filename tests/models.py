@@ -1,0 +1,140 @@
+"""Small specs whose exact behaviour is known, used to pin down the engine."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from modelcheck import Param, Spec, invariant, sometimes
+
+
+class Equation(Spec):
+    """Find x, y over 8-bit unsigned integers with a*x + b*y == c, increments wrapping around.
+
+    Stateright's LinearEquation example; DESIGN.md gives its conformance numbers.
+    """
+
+    name = "equation"
+    a = Param(2)
+    b = Param(10)
+    c = Param(14)
+
+    def initial_states(self):
+        return [(0, 0)]
+
+    def successors(self, s):
+        x, y = s
+        return [("IncreaseX", ((x + 1) % 256, y)), ("IncreaseY", (x, (y + 1) % 256))]
+
+    @invariant
+    def unsolved(self, s):
+        """No solution has been found."""
+        return (self.a * s[0] + self.b * s[1]) % 256 != self.c
+
+    @sometimes
+    def solved(self, s):
+        return not self.unsolved(s)
+
+
+class Counter(NamedTuple):
+    value: int
+    history: tuple[int, ...]
+
+
+class Chain(Spec):
+    """A line of ``length`` states, each with one successor; optionally a deadlock at the end."""
+
+    name = "chain"
+    length = Param(5)
+    limit = Param(100, "the invariant value < limit")
+    check_deadlock = True
+
+    def initial_states(self):
+        return [0]
+
+    def successors(self, s):
+        return [("Step", s + 1)] if s < self.length else []
+
+    @invariant
+    def below_limit(self, s):
+        return s < self.limit
+
+
+class Diamond(Spec):
+    """Two counters that each grow to ``n``: (n+1)^2 states, shortest path to (i, j) has i+j steps."""
+
+    name = "diamond"
+    n = Param(3)
+
+    def initial_states(self):
+        return [(0, 0)]
+
+    def successors(self, s):
+        x, y = s
+        out = []
+        if x < self.n:
+            out.append((("Inc", "x"), (x + 1, y)))
+        if y < self.n:
+            out.append((("Inc", "y"), (x, y + 1)))
+        return out
+
+    @invariant
+    def not_corner(self, s):
+        return s != (self.n, self.n)
+
+
+class Raises(Spec):
+    """Raises while computing the successors of the state 3."""
+
+    def initial_states(self):
+        return [0]
+
+    def successors(self, s):
+        if s == 3:
+            raise ZeroDivisionError("boom at 3")
+        return [("Step", s + 1)]
+
+
+class Unhashable(Spec):
+    """Its second state holds a list: not hashable."""
+
+    def initial_states(self):
+        return [Counter(0, ())]
+
+    def successors(self, s):
+        return [("Step", Counter(s.value + 1, [s.value]))]
+
+
+class Changeable(Spec):
+    """A counter whose stride and stop live outside the state, so a test can change the spec."""
+
+    stride = 1
+    stop = 6
+
+    def initial_states(self):
+        return [0]
+
+    def successors(self, s):
+        return [("Step", s + type(self).stride)] if s < type(self).stop else []
+
+    @invariant
+    def small(self, s):
+        return s < 4
+
+
+class Flaky(Spec):
+    """Nondeterministic: the order of successors changes after the first time they are asked for."""
+
+    calls = 0
+
+    def initial_states(self):
+        return [0]
+
+    def successors(self, s):
+        if s != 0:
+            return []
+        Flaky.calls += 1
+        return [("A", 1), ("B", 2)] if Flaky.calls == 1 else [("B", 2), ("A", 1)]
+
+    @invariant
+    def not_two(self, s):
+        return s != 2

@@ -1,0 +1,32 @@
+import pytest
+
+from modelcheck import build, explore
+from modelcheck.result import HOLDS, VIOLATED
+
+
+@pytest.mark.parametrize("rms, states", [(3, 288), (4, 1568), (5, 8832)])
+def test_distinct_states_match_tlc(rms, states):
+    r = explore(build("twophase", {"rms": rms}))
+    assert r.complete and r.ok
+    assert r.distinct_states == states
+    assert r.invariants == {"consistent": HOLDS, "type_ok": HOLDS}
+
+
+def test_early_commit_bug_found_with_shortest_trace():
+    r = explore(build("twophase", {"rms": 3, "bug": "early-commit"}))
+    assert r.invariants["consistent"] == VIOLATED
+    (trace,) = r.violations
+    # prepare, TM learns it, TM commits, that RM commits, another RM aborts
+    assert [s.label for s in trace.steps] == [
+        "RMPrepare(r1)", "TMRcvPrepared(r1)", "TMCommit", "RMRcvCommitMsg(r1)", "RMChooseToAbort(r2)"]
+
+
+def test_dfs_agrees_on_the_reachable_set():
+    assert explore(build("twophase", {"rms": 4}), "dfs").distinct_states == 1568
+
+
+def test_coverage_counts_every_kind_of_action():
+    r = explore(build("twophase", {"rms": 3}))
+    assert set(r.coverage) == {"TMCommit", "TMAbort", "TMRcvPrepared", "RMPrepare", "RMChooseToAbort",
+                               "RMRcvCommitMsg", "RMRcvAbortMsg"}
+    assert sum(r.coverage.values()) == r.transitions

@@ -1,0 +1,128 @@
+"""The command line, through the installed console script in a subprocess."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+MODELS = Path(__file__).parent / "models.py"
+
+
+def modelcheck(*args, cwd):
+    exe = shutil.which("modelcheck", path=os.path.dirname(sys.executable)) or shutil.which("modelcheck")
+    cmd = [exe] if exe else [sys.executable, "-m", "modelcheck"]
+    return subprocess.run(cmd + [str(a) for a in args], cwd=cwd, capture_output=True, text=True, timeout=120)
+
+
+def test_list_shows_specs_params_invariants_and_bugs(tmp_path):
+    r = modelcheck("list", "--json", cwd=tmp_path)
+    assert r.returncode == 0
+    specs = {s["name"]: s for s in json.loads(r.stdout)}
+    assert specs["twophase"]["params"] == {"rms": 3}
+    assert "early-commit" in specs["twophase"]["bugs"]
+    assert "consistent" in specs["twophase"]["invariants"]
+    assert "twophase" in modelcheck("list", cwd=tmp_path).stdout
+
+
+def test_explore_ok_prints_summary_and_exits_0(tmp_path):
+    r = modelcheck("explore", "twophase", "-p", "rms=4", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "no violation: every reachable state checked" in r.stdout
+    assert "1,568" in r.stdout and "action coverage" in r.stdout
+    assert not (tmp_path / "counterexamples").exists()
+
+
+def test_explore_violation_saves_counterexample_that_show_and_replay_read(tmp_path):
+    r = modelcheck("explore", "twophase", "-p", "bug=early-commit", cwd=tmp_path)
+    assert r.returncode == 1
+    assert "invariant consistent violated after 5 steps" in r.stdout
+    (saved,) = (tmp_path / "counterexamples").glob("twophase-consistent-*.json")
+    data = json.loads(saved.read_text())
+    assert data["format"] == "modelcheck.trace" and data["params"] == {"rms": 3, "bug": "early-commit"}
+    assert data["length"] == 5 and data["steps"][2]["action"] == "TMCommit"
+    shown = modelcheck("show", saved, cwd=tmp_path)
+    assert shown.returncode == 0
+    assert "rm[0]: working -> prepared" in shown.stdout
+    replayed = modelcheck("replay", saved, cwd=tmp_path)
+    assert replayed.returncode == 1
+    assert "reproduced" in replayed.stdout
+
+
+def test_explore_json_output(tmp_path):
+    r = modelcheck("explore", "twophase", "--json", "--depth", "4", cwd=tmp_path)
+    assert r.returncode == 0
+    data = json.loads(r.stdout)
+    assert data["cut_by"] == ["depth"] and data["bounds"] == {"depth": 4}
+    assert data["verdict"] == "no violation up to depth 4"
+    assert data["invariants"]["consistent"] == "no violation found"
+
+
+def test_random_strategy_reports_seed_and_walks(tmp_path):
+    r = modelcheck("explore", "twophase", "--strategy", "random", "--walks", "20", "--seed", "5", "--json",
+                   cwd=tmp_path)
+    data = json.loads(r.stdout)
+    assert data["seed"] == 5 and data["stats"]["walks"] == 20
+    again = json.loads(modelcheck("explore", "twophase", "--strategy", "random", "--walks", "20",
+                                  "--seed", "5", "--json", cwd=tmp_path).stdout)
+    assert again["distinct_states"] == data["distinct_states"]
+
+
+def test_user_spec_file(tmp_path):
+    r = modelcheck("explore", f"{MODELS}:Diamond", "-p", "n=2", "--no-save", cwd=tmp_path)
+    assert r.returncode == 1
+    assert "invariant not_corner violated after 4 steps" in r.stdout
+
+
+@pytest.mark.parametrize("args, message", [
+    (["explore", "nosuch"], "unknown spec 'nosuch'"),
+    (["explore", "twophase", "-p", "nodes=3"], "unknown parameter 'nodes'"),
+    (["explore", "twophase", "-p", "rms=x"], "must be a whole number"),
+    (["explore", "twophase", "-p", "rms"], "not of the form name=value"),
+    (["explore", "twophase", "-p", "bug=nope"], "must be one of"),
+    (["explore", "./missing.py"], "does not exist"),
+    (["explore", "twophase", "--faults", "drop"], "takes no faults"),
+])
+def test_usage_errors_are_one_line_and_exit_2(tmp_path, args, message):
+    r = modelcheck(*args, cwd=tmp_path)
+    assert r.returncode == 2
+    assert message in r.stderr
+    assert "Traceback" not in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+
+
+def test_spec_error_during_exploration_exits_2_with_trace(tmp_path):
+    r = modelcheck("explore", f"{MODELS}:Raises", cwd=tmp_path)
+    assert r.returncode == 2
+    assert "ZeroDivisionError: boom at 3" in r.stdout
+    assert "Traceback" not in r.stderr
+
+
+def test_unhashable_state_is_a_clear_error(tmp_path):
+    r = modelcheck("explore", f"{MODELS}:Unhashable", cwd=tmp_path)
+    assert r.returncode == 2 and "state.history (list)" in r.stderr
+
+
+@pytest.mark.parametrize("content, message", [
+    ('{"format": "modelcheck.trace", "version": 1, "spec": "twophase"', "truncated"),
+    ("not json at all}", "not valid JSON"),
+    ('{"hello": "world"}', "not a modelcheck counterexample"),
+    ('{"format": "modelcheck.trace", "version": 99}', "format version 99"),
+    ('{"format": "modelcheck.trace", "version": 1, "spec": "twophase", "params": {}, "faults": {}, '
+     '"kind": "invariant", "property": "consistent", "initial": {"index": 0, "state": null}, '
+     '"steps": [{"action": "x"}]}', "step 1 needs"),
+])
+def test_bad_trace_files_are_one_line_errors(tmp_path, content, message):
+    f = tmp_path / "bad.json"
+    f.write_text(content)
+    for cmd in ("show", "replay"):
+        r = modelcheck(cmd, f, cwd=tmp_path)
+        assert r.returncode == 2 and message in r.stderr and "Traceback" not in r.stderr
+
+
+def test_missing_trace_file(tmp_path):
+    r = modelcheck("show", tmp_path / "nope.json", cwd=tmp_path)
+    assert r.returncode == 2 and "no such file" in r.stderr

@@ -1,0 +1,66 @@
+"""Replay re-executes a saved trace and says precisely where a changed spec diverges."""
+
+import json
+
+from modelcheck import explore
+from modelcheck.replay import replay
+from modelcheck.trace.format import parse_trace, trace_to_dict
+from modelcheck.trace.store import save_trace
+
+from models import Changeable
+
+
+def saved_trace(tmp_path):
+    Changeable.stride, Changeable.stop = 1, 6
+    r = explore(Changeable(), "bfs")
+    path = save_trace(r.violations[0], tmp_path)
+    return parse_trace(path.read_text())
+
+
+def test_replay_reproduces(tmp_path):
+    data = saved_trace(tmp_path)
+    out = replay(data, Changeable())
+    assert out.outcome == "reproduced" and out.exit_code == 1
+
+
+def test_replay_detects_a_different_successor(tmp_path):
+    data = saved_trace(tmp_path)
+    Changeable.stride = 2
+    try:
+        out = replay(data, Changeable())
+    finally:
+        Changeable.stride = 1
+    assert out.outcome == "diverged" and out.step == 1
+    assert "different state" in out.message and "1 -> 2" in out.message
+
+
+def test_replay_detects_a_step_no_longer_enabled(tmp_path):
+    data = saved_trace(tmp_path)
+    Changeable.stop = 2
+    try:
+        out = replay(data, Changeable())
+    finally:
+        Changeable.stop = 6
+    assert out.outcome == "diverged" and out.step == 3
+    assert "no longer enabled" in out.message
+
+
+class Fixed(Changeable):
+    def small(self, s):
+        return True
+
+
+def test_replay_says_fixed_when_the_invariant_now_holds(tmp_path):
+    data = saved_trace(tmp_path)
+    out = replay(data, Fixed())
+    assert out.outcome == "fixed" and out.exit_code == 0
+    assert "small now holds" in out.message
+
+
+def test_save_is_deterministic_and_atomic(tmp_path):
+    Changeable.stride, Changeable.stop = 1, 6
+    trace = explore(Changeable(), "bfs").violations[0]
+    a = save_trace(trace, tmp_path)
+    b = save_trace(trace, tmp_path)
+    assert a == b and [p.name for p in tmp_path.iterdir()] == [a.name]
+    assert json.loads(a.read_text()) == trace_to_dict(trace)
