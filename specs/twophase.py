@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from modelcheck import Param, Spec, invariant, sometimes
+from modelcheck import Param, Spec, invariant
 
 WORKING, PREPARED, COMMITTED, ABORTED = "working", "prepared", "committed", "aborted"
 INIT = "init"
@@ -73,18 +73,6 @@ class TwoPhase(Spec):
     def consistent(self, s: State) -> bool:
         """No RM has committed while another has aborted (TCConsistent)."""
         return not (COMMITTED in s.rm and ABORTED in s.rm)
-
-    @invariant
-    def type_ok(self, s: State) -> bool:
-        """Every variable holds a value of its type (TPTypeOK)."""
-        return s.tm in (INIT, COMMITTED, ABORTED) and all(
-            x in (WORKING, PREPARED, COMMITTED, ABORTED) for x in s.rm
-        )
-
-    @sometimes
-    def all_committed(self, s: State) -> bool:
-        """Every RM can commit."""
-        return all(x == COMMITTED for x in s.rm)
 
     def format_action(self, action) -> str:
         kind, *args = action

@@ -14,7 +14,7 @@ from typing import Hashable
 
 from ..spec import Spec
 from .fingerprint import fingerprint_function
-from .run import CHECK_EVERY, Options, ProgressFn, Run, coverage_of, unhashable_error
+from .run import CHECK_EVERY, Options, ProgressFn, Run, unhashable_error
 
 __all__ = ["bfs"]
 
@@ -26,7 +26,7 @@ def bfs(spec: Spec, options: Options, progress: ProgressFn | None = None, *, exa
     parent = array("q")
     via = array("q")
     queue: deque = deque()
-    coverage: dict[Hashable, int] = {}
+    coverage: dict[Hashable, int] = {}  # transitions per kind of action
 
     def path(i: int):
         def build():
@@ -62,20 +62,28 @@ def bfs(spec: Spec, options: Options, progress: ProgressFn | None = None, *, exa
         raise unhashable_error(s) from exc
 
     max_depth = options.depth
-    max_states = options.max_states
+    max_states = options.max_states if options.max_states is not None else -1
     successors = spec.successors
-    invariants = run.invariants
+    checks = [inv for _, inv in run.invariants]
+    watching = bool(run.unreached)  # reachability properties still to be met
     n = len(parent)  # distinct states found
     transitions = 0
     depth = 0
-    level_end = n  # first number of the next level
+    level_end = n  # number of the first state of the next level
     cur = -1
+    next_tick = CHECK_EVERY
+    t = None
     if max_depth is not None and max_depth <= 0 and queue:
         run.cut("depth")
         queue.clear()
+    popleft = queue.popleft
+    push = queue.append
+    add = seen.add
+    link = parent.append
+    step = via.append
     try:
-        while queue and not run.stop:
-            s = queue.popleft()
+        while queue:
+            s = popleft()
             cur += 1
             if cur == level_end:
                 depth += 1
@@ -83,33 +91,37 @@ def bfs(spec: Spec, options: Options, progress: ProgressFn | None = None, *, exa
                 if max_depth is not None and depth >= max_depth:
                     run.cut("depth")
                     break
-            if not cur % CHECK_EVERY:
+            if cur == next_tick:
+                next_tick += CHECK_EVERY
                 run.tick(n, transitions, len(queue) + 1, depth)
                 if run.stop:
                     break
             k = -1
             for k, (a, t) in enumerate(successors(s)):
-                fp = fp_of(t)
                 kind = a if a.__class__ is str else a[0]
                 coverage[kind] = coverage.get(kind, 0) + 1
+                fp = fp_of(t)
                 if fp in seen:
                     continue
-                seen.add(fp)
-                parent.append(cur)
-                via.append(k)
-                queue.append(t)
+                add(fp)
+                link(cur)
+                step(k)
+                push(t)
                 n += 1
-                for inv in invariants:
-                    if not inv[1](t):
+                for check in checks:
+                    if not check(t):
                         admit(t, n - 1)
-                        invariants = run.invariants
+                        checks = [inv for _, inv in run.invariants]
                         break
-                if run.unreached:
+                if watching:
                     run.check_reachability(t, path(n - 1))
+                    watching = bool(run.unreached)
             transitions += k + 1
             if k < 0 and run.check_deadlock:
                 run.deadlocked(path(cur))
-            if max_states is not None and n >= max_states and queue:
+            if run.stop:
+                break
+            if n >= max_states > 0 and queue:
                 run.cut("max_states")
                 break
     except KeyboardInterrupt:
@@ -121,7 +133,7 @@ def bfs(spec: Spec, options: Options, progress: ProgressFn | None = None, *, exa
     except Exception as exc:  # a bug in the spec: report it with the trace that led there
         run.failed(exc, path(cur), "the spec raised while computing successors")
     deepest = depth + 1 if n > level_end else depth
-    return run.finish(n, transitions, deepest, coverage_of(coverage),
+    return run.finish(n, transitions, deepest, coverage,
                       **fingerprint_stats(n, exact))
 
 
