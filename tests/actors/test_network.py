@@ -1,0 +1,111 @@
+"""Issue 3, drop/dup/reorder: a receiver that assumes exactly-once, in-order delivery is
+safe on a FIFO network and broken by reordering, loss and duplication, each found by BFS
+with a shortest trace.  State counts are checked against a hand-written BFS."""
+
+from __future__ import annotations
+
+from collections import deque
+
+import pytest
+from protocols import Stream
+
+import modelcheck
+
+
+def stream_bfs(count: int, fifo: bool, drop: bool, dup: bool) -> int:
+    """Distinct states of Stream, by hand: (receiver's expected seq, first bad seq, in flight)."""
+
+    def receive(expected, bad, seq):
+        if bad is not None:
+            return expected, bad
+        return (expected + 1, None) if seq == expected else (expected, seq)
+
+    start = (1, None, tuple(range(1, count + 1)))
+    seen = {start}
+    queue = deque([start])
+    while queue:
+        expected, bad, flight = queue.popleft()
+        nexts = []
+        for p in [0] if fifo and flight else range(len(flight)):
+            got = receive(expected, bad, flight[p])
+            nexts.append(got + (flight[:p] + flight[p + 1:],))
+            if dup:
+                nexts.append(got + (flight,))
+        if drop:
+            nexts += [(expected, bad, flight[:p] + flight[p + 1:]) for p in range(len(flight))]
+        for nxt in nexts:
+            if nxt not in seen:
+                seen.add(nxt)
+                queue.append(nxt)
+    return len(seen)
+
+
+FAULTS = ["fifo", "unordered", "fifo,drop", "fifo,dup", "unordered,drop", "unordered,dup",
+          "fifo,drop,dup", "drop,dup"]
+
+
+@pytest.mark.parametrize("faults", FAULTS)
+@pytest.mark.parametrize("count", [2, 3])
+def test_state_counts_match_a_hand_written_bfs(faults, count):
+    spec = Stream(count=count, faults=faults)
+    fifo, drop, dup = "fifo" in faults, "drop" in faults, "dup" in faults
+    expected = stream_bfs(count, fifo, drop, dup)
+    bfs = modelcheck.explore(spec, "bfs", keep_going=True)
+    dfs = modelcheck.explore(spec, "dfs", keep_going=True)
+    assert bfs.distinct_states == dfs.distinct_states == expected
+
+
+def test_exact_counts_for_three_messages():
+    counts = {f: modelcheck.explore(Stream(count=3, faults=f), "bfs", keep_going=True).distinct_states
+              for f in ("fifo", "unordered", "fifo,drop", "fifo,dup")}
+    # fifo: 0, 1, 2 or 3 delivered; the others as stream_bfs computes them
+    assert counts == {"fifo": 4, "unordered": 14, "fifo,drop": 19, "fifo,dup": 16}
+    assert counts["unordered"] == stream_bfs(3, fifo=False, drop=False, dup=False)
+
+
+def test_safe_on_a_fifo_network():
+    result = modelcheck.explore(Stream(count=3, faults="fifo"), "bfs")
+    assert result.ok and result.complete and result.invariants == {"in_order": "holds"}
+
+
+def labels(result):
+    return [s.label for s in result.violations[0].steps]
+
+
+def test_reordering_breaks_it_in_one_step():
+    result = modelcheck.explore(Stream(count=3), "bfs")  # unordered is the default network
+    assert labels(result) == ["n2 <- Data(seq=2, from=n1)"]
+
+
+def test_loss_breaks_it_in_two_steps():
+    result = modelcheck.explore(Stream(count=3, faults="fifo,drop"), "bfs")
+    assert labels(result) == ["drop n1 -> n2 Data(seq=1)", "n2 <- Data(seq=2, from=n1)"]
+    assert result.violations[0].faults == {"network": "fifo", "drop": True}
+
+
+def test_duplication_breaks_it_in_two_steps():
+    result = modelcheck.explore(Stream(count=3, faults="fifo,dup"), "bfs")
+    assert labels(result) == ["dup n2 <- Data(seq=1, from=n1)", "n2 <- Data(seq=1, from=n1)"]
+    assert set(result.coverage) == {"deliver Data", "dup Data"}  # the kinds coverage counts
+
+
+def test_fifo_delivers_only_the_head_of_each_link():
+    spec = Stream(count=3, faults="fifo")
+    (c,) = spec.initial_states()
+    assert c.network == (("n1", "n2", (Stream.messages[0](1), Stream.messages[0](2),
+                                       Stream.messages[0](3))),)
+    assert [spec.format_action(a) for a, _ in spec.successors(c)] == ["n2 <- Data(seq=1, from=n1)"]
+
+
+def test_unordered_network_is_a_multiset_and_a_set_under_dup():
+    from modelcheck.actors.network import Fifo, Unordered
+
+    m = ("n1", "n2", "x")
+    assert Unordered().add((m,), [m]) == (m, m)
+    assert Unordered(unique=True).add((m,), [m]) == (m,)
+    assert Unordered(unique=True).add((), [m, m, ("n0", "n2", "y")]) == (("n0", "n2", "y"), m)
+    assert Fifo().add((("n1", "n2", ("x",)),), [m]) == (("n1", "n2", ("x", "x")),)
+    assert Fifo(unique=True).add((("n1", "n2", ("x",)),), [m, ("n1", "n2", "y"), m]) == \
+        (("n1", "n2", ("x", "y", "x")),)
+    # equal copies in a bag are delivered by one transition only
+    assert [d[:3] for d in Unordered.deliverable((m, m))] == [m]
