@@ -1,0 +1,154 @@
+"""How fast fuzzing finds each bug variant of the library, and how short its shrunk trace is.
+
+    python benchmarks/fuzz.py                          # every bug variant, 5 seeds (a few minutes)
+    python benchmarks/fuzz.py --quick                  # 3 seeds, BFS limited to 10 s
+    python benchmarks/fuzz.py --only raft-election -p servers=5 --faults crash=1
+
+For every spec of ``modelcheck.library()`` with bug variants, every variant, and every
+fault model (actor protocols: none and ``crash=1`` unless ``--faults`` says otherwise):
+
+* BFS, bounded by ``--bfs-time-limit`` (60 s): the shortest counterexample, or how far it got;
+* ``modelcheck.fuzz.fuzz`` with ``--seeds`` different seeds: how many seeds found the bug, the
+  examples and seconds until the first failing schedule, and the trace's length as found,
+  after Hypothesis's shrinking and after delta debugging, next to BFS's shortest.
+
+New specs and bug variants are picked up without editing this file.  The markdown on
+standard output (the command, the machine, the table) can be pasted as is; progress goes
+to standard error.  Times are wall-clock on a shared machine: compare orders of magnitude.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shlex
+import statistics
+import sys
+import time
+from dataclasses import dataclass, field
+
+from modelcheck import build, explore, library
+from modelcheck.fuzz import fuzz
+from modelcheck.spec import SpecError
+
+DEFAULT_FAULTS = ("none", "crash=1")
+
+
+@dataclass
+class Row:
+    spec: str
+    bug: str
+    faults: str
+    params: dict[str, str]
+    bfs: str = ""
+    bfs_shortest: int | None = None
+    found: list[dict] = field(default_factory=list)  # stats of the seeds that found it
+    seeds: int = 0
+    shrunk: list[int] = field(default_factory=list)
+
+
+def run_bfs(spec, limit: float) -> tuple[str, int | None]:
+    started = time.monotonic()
+    r = explore(spec, "bfs", time_limit=limit)
+    took = time.monotonic() - started
+    if r.violations:
+        n = len(r.violations[0])
+        return f"{n} steps ({r.distinct_states:,} states, {took:.1f} s)", n
+    if r.complete:
+        return f"no violation ({r.distinct_states:,} states, complete)", None
+    return f"not found within {limit:g} s ({r.distinct_states:,} states, depth {r.depth})", None
+
+
+def run_fuzz(spec, row: Row, seeds: int, examples: int, max_steps: int) -> None:
+    row.seeds = seeds
+    for seed in range(seeds):
+        r = fuzz(spec, examples=examples, max_steps=max_steps, seed=seed)
+        if r.violations:
+            row.found.append(r.stats)
+            row.shrunk.append(len(r.violations[0]))
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def cells(row: Row, examples: int) -> list[str]:
+    if not row.found:
+        return [row.spec, row.bug, row.faults, row.bfs, f"0/{row.seeds}", f"none in {examples:,}", "-", "-", "-"]
+    s = row.found
+    to_find = [x["examples"] for x in s]
+    seconds = [x["found_after_seconds"] for x in s]
+    path = (f"{median([x['steps_found'] for x in s]):g} → {median([x['steps_after_hypothesis'] for x in s]):g}"
+            f" → {median([x['steps_after_shrink'] for x in s]):g}")
+    shrunk = f"{min(row.shrunk)}–{max(row.shrunk)}" if min(row.shrunk) != max(row.shrunk) else f"{row.shrunk[0]}"
+    versus = "-"
+    if row.bfs_shortest is not None:
+        over = max(row.shrunk) - row.bfs_shortest
+        versus = "same" if over == 0 else f"+{over}" + (" (goal: ≤ +2)" if over > 2 else "")
+    return [row.spec, row.bug, row.faults, row.bfs, f"{len(s)}/{row.seeds}",
+            f"{median(to_find):g} ({min(to_find)}–{max(to_find)})", f"{median(seconds):.2f} s",
+            f"{path} (shrunk {shrunk})", versus]
+
+
+def machine() -> str:
+    try:
+        load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    except OSError:
+        load = "?"
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return (f"- machine: {platform.system()} {platform.machine()}, {cores} usable cores, "
+            f"Python {platform.python_version()}; load average at start {load}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--seeds", type=int, default=5, help="fuzz runs per variant, seeds 0..N-1 (default 5)")
+    ap.add_argument("--examples", type=int, default=1000, help="examples per fuzz run (default 1000)")
+    ap.add_argument("--max-steps", type=int, default=50, help="longest schedule (default 50)")
+    ap.add_argument("--bfs-time-limit", type=float, default=60.0, help="seconds for BFS (default 60)")
+    ap.add_argument("--only", action="append", default=[], metavar="SPEC", help="only this spec (repeatable)")
+    ap.add_argument("--faults", action="append", default=[], metavar="FAULTS",
+                    help=f"fault models for actor protocols, 'none' for none (default: {', '.join(DEFAULT_FAULTS)})")
+    ap.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE",
+                    help="set a parameter on every spec that has it, e.g. -p servers=5")
+    ap.add_argument("--quick", action="store_true", help="3 seeds, BFS limited to 10 s")
+    args = ap.parse_args(argv)
+    if args.quick:
+        args.seeds, args.bfs_time_limit = min(args.seeds, 3), min(args.bfs_time_limit, 10.0)
+    params = dict(p.split("=", 1) for p in args.param)
+    rows: list[Row] = []
+    for name, cls in library().items():
+        if not cls.bugs or (args.only and name not in args.only):
+            continue
+        own = {k: v for k, v in params.items() if k in cls.param_specs()}
+        models = (args.faults or DEFAULT_FAULTS) if getattr(cls, "supports_faults", False) else ("none",)
+        for bug in cls.bugs:
+            for faults in models:
+                row = Row(name, bug, faults, own)
+                try:
+                    spec = build(name, {**own, "bug": bug}, faults=None if faults == "none" else faults)
+                except SpecError as exc:
+                    print(f"skipping {name} bug={bug} faults={faults}: {exc}", file=sys.stderr)
+                    continue
+                print(f"{name} bug={bug} faults={faults}: bfs...", file=sys.stderr, flush=True)
+                row.bfs, row.bfs_shortest = run_bfs(spec, args.bfs_time_limit)
+                print(f"  {row.bfs}; fuzz...", file=sys.stderr, flush=True)
+                run_fuzz(spec, row, args.seeds, args.examples, args.max_steps)
+                rows.append(row)
+    command = "python " + shlex.join([os.path.relpath(sys.argv[0]), *(argv if argv is not None else sys.argv[1:])])
+    print(f"`{command}`\n")
+    print(machine())
+    print(f"- fuzz: {args.examples:,} examples of at most {args.max_steps} steps, seeds 0–{args.seeds - 1}; "
+          f"BFS limited to {args.bfs_time_limit:g} s" + (f"; parameters {params}" if params else "") + "\n")
+    head = ["spec", "bug", "faults", "BFS shortest", "found", "examples to find: median (range)",
+            "time to find (median)", "steps: found → Hypothesis → delta debugging (medians)", "shrunk vs BFS"]
+    print("| " + " | ".join(head) + " |")
+    print("|" + "---|" * len(head))
+    for row in rows:
+        print("| " + " | ".join(cells(row, args.examples)) + " |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,135 @@
+"""Delta debugging over the steps of a failing schedule, after Hypothesis has shrunk it.
+
+Hypothesis shrinks the *choice sequence*; removing a step there changes the meaning
+of every later index, so it often stops at a schedule with a few steps that do not
+matter.  Here steps are removed by their *action*: the remaining actions are
+re-executed (:func:`follow`), each matched among the transitions enabled in the state
+it reaches.  A candidate counts when every action is enabled and the run ends in the
+same failure (same kind, same invariant), possibly earlier than the last step.
+
+Passes, repeated until none makes progress:
+
+1. ddmin (Zeller and Hildebrandt), actions matched exactly, down to single steps;
+2. ddmin again, an action that is no longer enabled matched to the most similar
+   enabled one (:func:`~.strategies.closest`): removing a step can change the data
+   of later ones (without the first timeout, the votes are asked for in term 1,
+   not 2); then removing any 2 or 3 steps at once, similarly matched (a timeout and
+   the delivery it caused are often apart, and only go together);
+3. moving one step earlier when that gives a shorter schedule or lower indices
+   (earlier transitions in the spec's order): a normal form, so the same bug reads
+   the same way whatever the seed.
+
+The result is 1-minimal: the last pass 1 removed nothing, so no single step can be
+removed while the schedule stays valid and still fails the same way.
+"""
+
+from __future__ import annotations
+
+from itertools import combinations
+from typing import Callable, Hashable, Sequence
+
+from .strategies import NotEnabled, Schedule, follow
+
+__all__ = ["shrink"]
+
+#: how many re-executions the move-earlier pass, and the removal of 2 or 3 steps at once, may
+#: each spend in one round (ddmin is not limited)
+MOVE_BUDGET = 2000
+FEW_BUDGET = 2000
+
+Attempt = Callable[[Sequence[Hashable], Sequence[int]], "Schedule | None"]
+
+
+def shrink(schedule: Schedule) -> Schedule:
+    """The smallest failing schedule found from ``schedule`` (which must have a failure)."""
+    if schedule.failure is None:
+        raise ValueError("only a failing schedule can be shrunk")
+    exact, similar = _attempt(schedule, False), _attempt(schedule, True)
+    best = schedule
+    while True:
+        best = _ddmin(best, exact)
+        shorter = _ddmin(best, similar)
+        if len(shorter) == len(best):
+            shorter = _remove_few(best, similar)
+        if len(shorter) < len(best):
+            best = shorter
+            continue
+        moved = _move_earlier(best, exact)
+        if moved is best:
+            return best  # the last exact ddmin removed nothing: 1-minimal
+        best = moved
+
+
+def _attempt(schedule: Schedule, similar: bool) -> Attempt:
+    """Re-execute candidate actions; the candidate if it fails as ``schedule`` does, else None."""
+    spec, initial, failure = schedule.spec, schedule.initial, schedule.failure
+    target = (failure.kind, failure.property)
+
+    def attempt(actions: Sequence[Hashable], hints: Sequence[int] = ()) -> Schedule | None:
+        try:
+            got = follow(spec, initial, actions, hints, similar)
+        except NotEnabled:
+            return None
+        if got.failure is not None and (got.failure.kind, got.failure.property) == target:
+            return got
+        return None
+
+    return attempt
+
+
+def _ddmin(best: Schedule, attempt: Attempt) -> Schedule:
+    """Remove chunks of steps, halving the chunk size down to single steps."""
+    parts = 2
+    while len(best) > 0:
+        size = len(best)
+        chunk = -(-size // min(parts, size))
+        for start in range(0, size, chunk):
+            got = attempt(best.actions[:start] + best.actions[start + chunk:],
+                          best.indices[:start] + best.indices[start + chunk:])
+            if got is not None:
+                best = got
+                parts = max(parts - 1, 2)
+                break
+        else:
+            if chunk == 1:
+                return best  # no single step can be removed
+            parts = min(parts * 2, size)
+    return best
+
+
+def _remove_few(best: Schedule, attempt: Attempt) -> Schedule:
+    """The first failing schedule without some 2 or 3 steps (not next to each other), else ``best``.
+
+    ddmin removes contiguous chunks; a timeout and the delivery it caused are often
+    apart, and only go together.
+    """
+    budget = FEW_BUDGET
+    for k in (2, 3):
+        for gone in combinations(range(len(best)), k):
+            if budget == 0:
+                return best
+            budget -= 1
+            got = attempt([a for i, a in enumerate(best.actions) if i not in gone], ())
+            if got is not None:
+                return got
+    return best
+
+
+def _key(schedule: Schedule) -> tuple[int, tuple[int, ...]]:
+    return len(schedule), schedule.indices
+
+
+def _move_earlier(best: Schedule, attempt: Attempt) -> Schedule:
+    """The first schedule with a smaller key obtained by moving one step earlier, else ``best``."""
+    budget = MOVE_BUDGET
+    for i in range(1, len(best)):
+        for j in range(i):
+            if budget == 0:
+                return best
+            budget -= 1
+            actions = list(best.actions)
+            actions.insert(j, actions.pop(i))
+            got = attempt(actions, ())
+            if got is not None and _key(got) < _key(best):
+                return got
+    return best

@@ -1,0 +1,101 @@
+"""Fuzzing finds the twophase bug, shrinks it near BFS's shortest, and reports it like explore."""
+
+import pytest
+
+from modelcheck import build, explore
+from modelcheck.fuzz import CounterexampleFound, check_spec, fuzz
+from modelcheck.replay import replay
+from modelcheck.result import UNKNOWN, VIOLATED
+from modelcheck.trace.format import read_trace, trace_to_dict
+
+from models import Chain, Raises
+from fuzz_helpers import assert_one_minimal
+
+BUG = {"bug": "early-commit"}
+BFS_SHORTEST = 5
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_finds_the_bug_within_two_steps_of_bfs(seed):
+    assert len(explore(build("twophase", BUG)).violations[0]) == BFS_SHORTEST
+    r = fuzz("twophase", params=BUG, examples=200, seed=seed)
+    assert r.strategy == "fuzz" and r.seed == seed
+    assert r.invariants == {"consistent": VIOLATED} and r.exit_code == 1
+    (trace,) = r.violations
+    assert trace.strategy == "fuzz" and trace.seed == seed
+    assert len(trace) <= BFS_SHORTEST + 2
+    assert r.stats["steps_after_shrink"] == len(trace) <= r.stats["steps_after_hypothesis"]
+    assert_one_minimal(build("twophase", BUG), [s.action for s in trace.steps])
+
+
+def test_correct_twophase_holds():
+    r = check_spec("twophase", params={"rms": 3}, examples=60, seed=5, save_to=None)
+    assert r.ok and r.invariants == {"consistent": UNKNOWN}
+    assert r.verdict == "no violation found in the sampled executions"
+    assert r.stats["examples"] == 60 and r.bounds == {"examples": 60, "max_steps": 50}
+    assert r.transitions > 0 and set(r.coverage) >= {"RMPrepare", "TMAbort"}
+
+
+def test_same_seed_same_result():
+    def run():
+        r = fuzz(build("twophase", BUG), examples=100, seed=11)
+        stats = {k: v for k, v in r.stats.items() if not k.endswith("seconds")}
+        return [trace_to_dict(t) for t in r.violations], stats, r.distinct_states, r.transitions
+
+    assert run() == run()
+
+
+def test_violation_raises_with_the_rendered_trace_and_saves_a_replayable_file(tmp_path):
+    with pytest.raises(CounterexampleFound) as info:
+        check_spec(build("twophase", BUG), examples=100, seed=3, save_to=tmp_path)
+    message = str(info.value)
+    assert "violation of consistent" in message and "seed 3" in message
+    assert "TMCommit" in message and "violated: consistent" in message
+    (path,) = tmp_path.glob("twophase-consistent-*.json")
+    assert info.value.result.saved == [str(path)]
+    data = read_trace(str(path))
+    assert data["strategy"] == "fuzz" and data["seed"] == 3 and data["params"] == {"rms": 3, **BUG}
+    assert replay(data).outcome == "reproduced"
+
+
+def test_expected_violation_passes_and_is_not_saved(tmp_path):
+    r = check_spec("twophase", params=BUG, examples=100, seed=3, save_to=tmp_path,
+                   expect_violation="consistent")
+    assert r.invariants["consistent"] == VIOLATED
+    assert not list(tmp_path.iterdir())
+
+
+def test_missing_expected_violation_fails():
+    with pytest.raises(AssertionError, match="expected a violation of consistent, but none was found in 20"):
+        check_spec("twophase", examples=20, seed=1, save_to=None, expect_violation="consistent")
+
+
+def test_spec_that_raises_is_an_error_trace():
+    r = fuzz(Raises(), examples=5, seed=0)
+    assert r.exit_code == 2 and len(r.error) == 3
+    assert "ZeroDivisionError: boom at 3" in r.error.error
+    with pytest.raises(CounterexampleFound, match="boom at 3"):
+        check_spec(Raises(), examples=5, seed=0, save_to=None, expect_violation=True)
+
+
+def test_deadlock_is_reported_when_the_spec_asks():
+    r = fuzz(Chain(length=4), examples=5, seed=0)
+    (trace,) = r.violations
+    assert trace.kind == "deadlock" and len(trace) == 4
+
+
+def test_bad_bounds_are_spec_errors():
+    from modelcheck import SpecError
+
+    with pytest.raises(SpecError, match="max_steps must be >= 0"):
+        fuzz("twophase", max_steps=-1)
+    with pytest.raises(TypeError, match="params and faults are for a spec given by name"):
+        fuzz(build("twophase"), params={"rms": 2})
+
+
+def test_unhashable_state_is_a_spec_error():
+    from modelcheck import SpecError
+    from models import Unhashable
+
+    with pytest.raises(SpecError, match="state.history .list. cannot be hashed"):
+        fuzz(Unhashable(), examples=5, seed=0)

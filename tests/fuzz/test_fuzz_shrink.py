@@ -1,0 +1,83 @@
+"""Delta debugging leaves a 1-minimal schedule, with indices recomputed for the new states."""
+
+import pytest
+
+from modelcheck import Spec, build, invariant
+from modelcheck.fuzz import follow, shrink
+from modelcheck.fuzz.strategies import NotEnabled, closest
+
+from fuzz_helpers import assert_one_minimal
+
+BUGGY = build("twophase", {"bug": "early-commit"})
+
+
+def test_removes_every_step_that_does_not_matter():
+    padded = [("RMPrepare", 2), ("RMPrepare", 0), ("TMRcvPrepared", 0), ("TMRcvPrepared", 2), ("TMCommit",),
+              ("RMRcvCommitMsg", 2), ("RMRcvCommitMsg", 0), ("RMChooseToAbort", 1)]
+    failing = follow(BUGGY, 0, padded)
+    assert failing.failure is not None and len(failing) == 8
+    shrunk = shrink(failing)
+    assert len(shrunk) == 5
+    assert_one_minimal(BUGGY, list(shrunk.actions))
+    assert shrunk.failure.property == "consistent"
+
+
+class Counters(Spec):
+    """Two counters; ``Inc y`` comes first while y < 2, so removing it shifts the index of ``Inc x``."""
+
+    def initial_states(self):
+        return [(0, 0)]
+
+    def successors(self, s):
+        x, y = s
+        return ([(("Inc", "y"), (x, y + 1))] if y < 2 else []) + [(("Inc", "x"), (x + 1, y))]
+
+    @invariant
+    def x_below_3(self, s):
+        return s[0] < 3
+
+
+def test_indices_are_recomputed_after_steps_are_removed():
+    failing = follow(Counters(), 0, [("Inc", "y"), ("Inc", "y"), ("Inc", "x"), ("Inc", "x"), ("Inc", "x")])
+    assert failing.indices == (0, 0, 0, 0, 0)
+    shrunk = shrink(failing)
+    assert shrunk.actions == (("Inc", "x"),) * 3
+    assert shrunk.indices == (1, 1, 1)
+
+
+def test_a_step_that_is_not_enabled_is_reported():
+    with pytest.raises(NotEnabled, match=r"step 1 \(TMCommit\)"):
+        follow(BUGGY, 0, [("TMCommit",)])
+
+
+def test_only_failing_schedules_shrink():
+    with pytest.raises(ValueError):
+        shrink(follow(BUGGY, 0, [("RMPrepare", 0)]))
+
+
+class Terms(Spec):
+    """``Timeout`` starts a new term; ``Send`` sends a message of the current term (one per term)."""
+
+    def initial_states(self):
+        return [(0, ())]
+
+    def successors(self, s):
+        term, sent = s
+        out = [(("Timeout",), (term + 1, sent))] if term < 3 else []
+        if term not in sent:
+            out.append((("Send", term), (term, sent + (term,))))
+        return out
+
+    @invariant
+    def one_send(self, s):
+        return len(s[1]) < 2
+
+
+def test_a_step_whose_data_changes_is_matched_to_the_most_similar_action():
+    failing = follow(Terms(), 0, [("Timeout",), ("Send", 1), ("Timeout",), ("Send", 2)])
+    # without the first Timeout, Send(1) is not enabled: Send(0) is the same kind of step
+    assert closest(("Send", 1), [("Timeout",), ("Send", 0)]) == 1
+    assert closest(("Send", 1), [("Timeout",)]) is None
+    shrunk = shrink(failing)
+    assert shrunk.actions == (("Send", 0), ("Timeout",), ("Send", 1))
+    assert_one_minimal(Terms(), list(shrunk.actions))
