@@ -1,4 +1,4 @@
-"""The ``modelcheck`` command: list, explore, show, replay.
+"""The ``modelcheck`` command: list, explore, show, replay, graph, simulate.
 
 Thin by design: parse the words, build the spec through the registry, run a
 strategy, hand the result to the trace store and the renderers.
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -18,13 +19,20 @@ from rich.table import Table
 from . import registry
 from .console import ProgressDisplay, print_summary, result_to_dict
 from .explore import STRATEGIES, explore as run_explore
+from .explore.run import rebuild
+from .graph import DEFAULT_MAX_STATES as DEFAULT_GRAPH_STATES, FORMATS as GRAPH_FORMATS, export as export_graph
+from .graph import graph_summary, state_graph
 from .replay import replay as run_replay, spec_from_trace
+from .simulate import render_simulation, simulate as run_simulation
 from .spec import SpecError
-from .trace.format import TraceFileError, read_trace
+from .trace.format import TraceFileError, encode_state, read_trace
+from .trace.html import trace_to_html
+from .trace.mermaid import trace_to_mermaid
 from .trace.render import render_trace
-from .trace.store import DEFAULT_DIR, save_trace
+from .trace.store import DEFAULT_DIR, save_trace, write_atomic
 
 EXIT_USAGE = 2
+SHOW_FORMATS = ("text", "mermaid", "html")
 
 
 def _out() -> Console:
@@ -136,6 +144,41 @@ def explore(spec: str, params: tuple[str, ...], faults: str | None, strategy: st
     _report(the_spec, result, as_json, out_dir, no_save)
 
 
+@main.command()
+@click.argument("spec")
+@click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE",
+              help="Set a spec parameter (repeatable), e.g. -p rms=4 -p bug=early-commit.")
+@click.option("--faults", default=None, metavar="FAULTS",
+              help="Fault model for actor protocols, e.g. drop,dup,crash=1,partition=1,skew=2.")
+@click.option("--examples", "-n", type=click.IntRange(min=1), default=100, show_default=True,
+              help="Number of schedules Hypothesis draws.")
+@click.option("--max-steps", type=click.IntRange(min=0), default=50, show_default=True,
+              help="Longest schedule, in steps.")
+@click.option("--seed", type=int, default=None, help="Seed (default: a fresh one, reported); same seed, same run.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.option("--out", "out_dir", default=DEFAULT_DIR, show_default=True, help="Where counterexamples are saved.")
+@click.option("--no-save", is_flag=True, help="Do not save counterexamples.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress display.")
+def fuzz(spec: str, params: tuple[str, ...], faults: str | None, examples: int, max_steps: int,
+         seed: int | None, as_json: bool, out_dir: str, no_save: bool, quiet: bool) -> None:
+    """Fuzz SPEC with Hypothesis: sampled schedules, the first failure shrunk to a minimal trace."""
+    from .fuzz import fuzz as run_fuzz  # Hypothesis is imported only by this command
+
+    try:
+        the_spec = registry.build(spec, parse_params(params), faults=faults)
+    except SpecError as exc:
+        fail(str(exc))
+    display = None if (quiet or as_json) else ProgressDisplay(_err())
+    try:
+        result = run_fuzz(the_spec, examples=examples, max_steps=max_steps, seed=seed, progress=display)
+    except SpecError as exc:
+        fail(str(exc))
+    finally:
+        if display is not None:
+            display.close()
+    _report(the_spec, result, as_json, out_dir, no_save)
+
+
 def _report(spec: Any, result: Any, as_json: bool, out_dir: str, no_save: bool) -> None:
     traces = list(result.violations) + ([result.error] if result.error else [])
     if not no_save:
@@ -152,7 +195,8 @@ def _report(spec: Any, result: Any, as_json: bool, out_dir: str, no_save: bool) 
 
     for trace in traces:
         desc = type(spec).describe_property(trace.property) if trace.kind == "invariant" else None
-        for line in render_trace(trace_to_dict(trace), desc):
+        why = spec.explain(trace.property, trace.last_state) if trace.kind == "invariant" else None
+        for line in render_trace(trace_to_dict(trace), desc, why):
             out.print(line)
         out.print()
     print_summary(out, result, tuple(getattr(spec, "action_kinds", lambda: ())()))
@@ -164,7 +208,12 @@ def _report(spec: Any, result: Any, as_json: bool, out_dir: str, no_save: bool) 
 @main.command()
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print the trace file's JSON, validated.")
-def show(file: str, as_json: bool) -> None:
+@click.option("--format", "fmt", type=click.Choice(SHOW_FORMATS), default="text", show_default=True,
+              help="text: numbered steps and changes; mermaid: a Mermaid sequenceDiagram; "
+                   "html: one self-contained page with a sequence chart and a step slider.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
+              help="Write to this file (atomically) instead of stdout; for html, default FILE's name with .html.")
+def show(file: str, as_json: bool, fmt: str, output: str | None) -> None:
     """Print a saved counterexample readably: each step, then what changed."""
     try:
         data = read_trace(file)
@@ -173,14 +222,49 @@ def show(file: str, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(data, indent=1))
         return
-    desc = None
+    desc, why = _property_notes(data)
+    if fmt == "text" and output is None:
+        out = _out()
+        for line in render_trace(data, desc, why):
+            out.print(line)
+        return
+    if fmt == "text":
+        text = "\n".join(line.plain for line in render_trace(data, desc, why)) + "\n"
+    elif fmt == "mermaid":
+        text = trace_to_mermaid(data, desc, why)
+    else:
+        text = trace_to_html(data, desc, why)
+        output = output or Path(file).with_suffix(".html").name
+    if output is None:
+        click.echo(text, nl=False)
+        return
     try:
-        desc = registry.resolve(data["spec"]).describe_property(data["property"])
+        write_atomic(Path(output), text)
+    except OSError as exc:
+        fail(f"cannot write {output!r}: {exc}")
+    _err().print(f"wrote {output}")
+
+
+def _property_notes(data: dict[str, Any]) -> tuple[str | None, str | None]:
+    """The violated property's description and, when the spec can be rebuilt and re-executes
+    the trace to the same last state, its explanation of the witnesses (Spec.explain)."""
+    try:
+        cls = registry.resolve(data["spec"])
+        desc = cls.describe_property(data["property"]) if data["kind"] in ("invariant", "example") else None
     except (SpecError, KeyError):
-        pass  # the file is readable without its spec
-    out = _out()
-    for line in render_trace(data, desc):
-        out.print(line)
+        return None, None  # the file is readable without its spec
+    if data["kind"] != "invariant":
+        return desc, None
+    try:
+        spec = spec_from_trace(data)
+        trace = rebuild(spec, "invariant", data["property"], data["initial"]["index"],
+                        [step["index"] for step in data["steps"]], strategy="replay", seed=None)
+        last = data["steps"][-1]["state"] if data["steps"] else data["initial"]["state"]
+        if encode_state(trace.last_state) != last:
+            return desc, None  # the spec changed: its explanation would be of another state
+        return desc, spec.explain(data["property"], trace.last_state)
+    except Exception:  # a changed or broken spec: show the trace without witnesses
+        return desc, None
 
 
 @main.command()
@@ -202,6 +286,69 @@ def replay(file: str) -> None:
     style = {"reproduced": "bold red", "fixed": "bold green", "diverged": "bold yellow"}[outcome.outcome]
     _out().print(f"[{style}]{outcome.outcome}[/]: {outcome.message}")
     sys.exit(outcome.exit_code)
+
+
+@main.command()
+@click.argument("spec")
+@click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE",
+              help="Set a spec parameter (repeatable), e.g. -p rms=3.")
+@click.option("--faults", default=None, metavar="FAULTS", help="Fault model for actor protocols.")
+@click.option("--format", "fmt", type=click.Choice(GRAPH_FORMATS), default="dot", show_default=True,
+              help="dot (Graphviz), graphml (Gephi, yEd, Cytoscape) or json.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
+              help="Write the graph to this file (atomically) instead of stdout.")
+@click.option("--max-states", type=click.IntRange(min=1), default=DEFAULT_GRAPH_STATES, show_default=True,
+              help="Give up beyond this many states (the graph is for small models).")
+def graph(spec: str, params: tuple[str, ...], faults: str | None, fmt: str, output: str | None,
+          max_states: int) -> None:
+    """Export the reachable state graph of SPEC as DOT, GraphML or JSON.
+
+    Nodes are states (initial and violating ones marked), edges are actions; the
+    statistics go to stderr, or to stdout when --output is given.  Exit 2 when the
+    model has more than --max-states states.
+    """
+    try:
+        the_spec = registry.build(spec, parse_params(params), faults=faults)
+        g = state_graph(the_spec, max_states)
+    except SpecError as exc:
+        fail(str(exc))
+    text = export_graph(g, fmt)
+    summary = graph_summary(g)
+    if output is None:
+        click.echo(text, nl=False)
+        _err().print(summary)
+        return
+    try:
+        write_atomic(Path(output), text)
+    except OSError as exc:
+        fail(f"cannot write {output!r}: {exc}")
+    _out().print(summary)
+    _out().print(f"wrote {output}")
+
+
+@main.command()
+@click.argument("spec")
+@click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE",
+              help="Set a spec parameter (repeatable).")
+@click.option("--faults", default=None, metavar="FAULTS", help="Fault model for actor protocols.")
+@click.option("--steps", "-n", type=click.IntRange(min=0), default=30, show_default=True,
+              help="Stop after this many steps.")
+@click.option("--seed", type=int, default=None, help="Seed (default: a fresh one, printed); same seed, same run.")
+def simulate(spec: str, params: tuple[str, ...], faults: str | None, steps: int, seed: int | None) -> None:
+    """Run SPEC once, choosing each step at random, and print the run as a timeline.
+
+    Marks when a @sometimes property becomes true (a leader is elected...) and stops at
+    a violated invariant (exit 1), with the spec's explanation.
+    """
+    try:
+        the_spec = registry.build(spec, parse_params(params), faults=faults)
+        sim = run_simulation(the_spec, steps, seed)
+    except SpecError as exc:
+        fail(str(exc))
+    out = _out()
+    for line in render_simulation(sim):
+        out.print(line)
+    sys.exit(sim.exit_code)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -269,6 +269,18 @@ class Spec:
         doc = (getattr(cls, attr).__doc__ or "").strip()
         return doc.splitlines()[0] if doc else ""
 
+    def explain(self, name: str, state: Hashable) -> str | None:
+        """Why ``state`` breaks the invariant ``name``, naming the witnesses.
+
+        Shown under a violated invariant (``modelcheck show``, ``explore``, ``simulate``),
+        e.g. ``"r1 committed while r2 aborted"``; several lines are fine.  The default calls
+        the spec's method ``explain_<name>(state)`` when it defines one, so a spec author
+        writes, next to ``@invariant def consistent(self, s)``, a plain
+        ``def explain_consistent(self, s) -> str``.  None means: nothing to add.
+        """
+        method = getattr(self, f"explain_{name}", None)
+        return method(state) if callable(method) else None
+
     # -- presentation ------------------------------------------------------
 
     def params(self) -> dict[str, Any]:

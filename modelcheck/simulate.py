@@ -1,0 +1,168 @@
+"""One seeded random execution of a spec, told as a timeline: the simulator.
+
+Where exploration answers "can it go wrong?", a simulation shows a person how the
+protocol behaves: each step's action and what it changed, and the moments that
+matter, when a ``@sometimes`` property (a leader is elected, a value is chosen)
+becomes true or stops being true, and when an invariant is broken (the run stops
+there, with the spec's explanation of the witnesses).
+
+Each step is chosen uniformly among the enabled transitions that change the state
+(a transition back to the same state shows nothing, so the run skips it, and stops
+when only such transitions are left).  The same spec, parameters and seed give the
+same run, in any process: the choice is made among the transitions sorted by their
+labels, so it does not depend on the order a spec happens to produce them in.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from typing import Any, Iterator
+
+import attrs
+from rich.text import Text
+
+from .registry import reference
+from .spec import Spec, SpecError
+from .trace.format import encode_state
+from .trace.render import describe_run, flatten, format_value, step_lines
+
+__all__ = ["Moment", "Simulation", "simulate", "render_simulation"]
+
+
+@attrs.frozen
+class Moment:
+    """One step of a simulation."""
+
+    number: int
+    label: str
+    state: Any  # JSON form
+    reached: tuple[str, ...] = ()  # sometimes-properties that became true at this step
+    lost: tuple[str, ...] = ()  # ... and those that stopped being true
+    violated: tuple[str, ...] = ()  # invariants broken in the state after this step
+
+
+@attrs.frozen
+class Simulation:
+    """A whole run: the initial state, the steps taken, and why it ended."""
+
+    spec: str
+    params: dict[str, Any]
+    faults: dict[str, Any]
+    seed: int
+    initial: Any  # JSON form
+    moments: tuple[Moment, ...]
+    #: "steps" (the budget ran out), "deadlock" (no transition enabled), "quiescent" (every
+    #: enabled transition leaves the state as it is) or "violation"
+    ended_by: str
+    initially_true: tuple[str, ...] = ()
+    initially_violated: tuple[str, ...] = ()
+    descriptions: dict[str, str] = attrs.field(factory=dict)
+    explanations: dict[str, str] = attrs.field(factory=dict)
+
+    @property
+    def violated(self) -> tuple[str, ...]:
+        """The invariants broken in the last state."""
+        return self.moments[-1].violated if self.moments else self.initially_violated
+
+    @property
+    def exit_code(self) -> int:
+        """1 when an invariant was broken (as ``explore``), 0 otherwise."""
+        return 1 if self.ended_by == "violation" else 0
+
+
+def simulate(spec: Spec, steps: int, seed: int | None = None) -> Simulation:
+    """Run ``spec`` for at most ``steps`` uniformly random steps from a random initial state."""
+    if steps < 0:
+        raise SpecError(f"steps must be >= 0, not {steps}")
+    if seed is None:
+        seed = random.SystemRandom().randrange(2**32)
+    rng = random.Random(seed)
+    invariants = spec.invariants()
+    props = spec.reachability()
+
+    initial = sorted(spec.initial_states(), key=lambda s: json.dumps(encode_state(s), sort_keys=True))
+    if not initial:
+        raise SpecError("the spec has no initial state")
+    state = start = initial[rng.randrange(len(initial))]
+    holding = {name for name, check in props if check(state)}
+    broken = tuple(name for name, check in invariants if not check(state))
+    initially_true = tuple(name for name, _ in props if name in holding)
+    initially_violated = broken
+    moments: list[Moment] = []
+    ended_by = "violation" if broken else "steps"
+    while not broken and len(moments) < steps:
+        try:
+            enabled = [(spec.format_action(a), t) for a, t in spec.successors(state)]
+        except Exception as exc:
+            raise SpecError(f"the spec raised while computing successors after {len(moments)} steps: "
+                            f"{type(exc).__name__}: {exc}") from exc
+        if not enabled:
+            ended_by = "deadlock"
+            break
+        moving = [(label, t) for label, t in enabled if t != state]
+        if not moving:
+            ended_by = "quiescent"
+            break
+        moving.sort(key=lambda pair: pair[0])
+        label, state = moving[rng.randrange(len(moving))]
+        now = {name for name, check in props if check(state)}
+        broken = tuple(name for name, check in invariants if not check(state))
+        moments.append(Moment(len(moments) + 1, label, encode_state(state),
+                              reached=tuple(n for n, _ in props if n in now - holding),
+                              lost=tuple(n for n, _ in props if n in holding - now),
+                              violated=broken))
+        holding = now
+        if broken:
+            ended_by = "violation"
+    cls = type(spec)
+    return Simulation(
+        spec=reference(spec), params=spec.params(),
+        faults=dict(getattr(spec, "fault_summary", lambda: {})()), seed=seed,
+        initial=encode_state(start), moments=tuple(moments), ended_by=ended_by,
+        initially_true=initially_true, initially_violated=initially_violated,
+        descriptions={n: cls.describe_property(n) for n in [*dict(props), *dict(invariants)]},
+        explanations={n: text for n in broken if (text := spec.explain(n, state))},
+    )
+
+
+def _about(sim: Simulation, name: str) -> str:
+    desc = sim.descriptions.get(name)
+    return f"{name} — {desc}" if desc else name
+
+
+def render_simulation(sim: Simulation) -> Iterator[Text]:
+    """The timeline as lines (rich Text): numbered steps, changes, and the moments that matter."""
+    head = describe_run({"spec": sim.spec, "params": sim.params, "faults": sim.faults})
+    yield Text.assemble((head, "bold"), f": random execution, seed {sim.seed}")
+    width = len(str(max(len(sim.moments), 1)))
+    pad = " " * (width + 4)
+    yield Text.assemble((f"  {0:>{width}} ", "dim"), ("initial state", "cyan"))
+    for key, value in flatten(sim.initial).items():
+        yield Text(f"{pad}{key} = {format_value(value)}", style="dim")
+    for name in sim.initially_true:
+        yield Text(f"{pad}★ {_about(sim, name)}: holds from the start", style="bold green")
+    before = sim.initial
+    for m in sim.moments:
+        yield from step_lines(m.number, width, m.label, before, m.state)
+        for name in m.reached:
+            yield Text(f"{pad}★ reached: {_about(sim, name)}", style="bold green")
+        for name in m.lost:
+            yield Text(f"{pad}☆ no longer: {name}", style="yellow")
+        before = m.state
+    n = len(sim.moments)
+    if sim.ended_by == "violation":
+        for name in sim.violated:
+            yield Text(f"violated: {_about(sim, name)}", style="bold red")
+            for line in sim.explanations.get(name, "").splitlines():
+                yield Text(f"  {line}", style="red")
+        yield Text(f"stopped after {n} steps: an invariant is violated "
+                   f"(modelcheck explore finds the shortest such trace)", style="bold red")
+    elif sim.ended_by == "deadlock":
+        yield Text(f"stopped after {n} steps: no transition is enabled", style="bold yellow")
+    elif sim.ended_by == "quiescent":
+        yield Text(f"stopped after {n} steps: nothing changes any more "
+                   "(every enabled transition leaves the state as it is)", style="bold yellow")
+    else:
+        yield Text(f"{n} steps, no invariant violated (same seed, same run: --seed {sim.seed})",
+                   style="bold green")
