@@ -8,6 +8,7 @@ among the parent's enabled transitions) rebuild any path when one is reported.
 
 from __future__ import annotations
 
+import gc
 from array import array
 from collections import deque
 from typing import Hashable
@@ -81,6 +82,10 @@ def bfs(spec: Spec, options: Options, progress: ProgressFn | None = None, *, exa
     add = seen.add
     link = parent.append
     step = via.append
+    # States are immutable and make no reference cycles, so the cyclic collector only
+    # slows the search down (about 9% on twophase-7); make it run rarely, not never.
+    thresholds = gc.get_threshold()
+    gc.set_threshold(max(thresholds[0], 100_000), *thresholds[1:])
     try:
         while queue:
             s = popleft()
@@ -132,6 +137,8 @@ def bfs(spec: Spec, options: Options, progress: ProgressFn | None = None, *, exa
         run.failed(exc, path(cur), "the spec raised while computing successors")
     except Exception as exc:  # a bug in the spec: report it with the trace that led there
         run.failed(exc, path(cur), "the spec raised while computing successors")
+    finally:
+        gc.set_threshold(*thresholds)
     deepest = depth + 1 if n > level_end else depth
     return run.finish(n, transitions, deepest, coverage,
                       **fingerprint_stats(n, exact))

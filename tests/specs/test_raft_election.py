@@ -3,7 +3,8 @@ shortest counterexamples, and the crash-restart acceptance test of issue 3."""
 
 from __future__ import annotations
 
-from collections import deque
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -15,76 +16,9 @@ from modelcheck.specs.raft_election import RaftElection
 from modelcheck.trace.format import parse_trace, trace_to_dict
 
 # -- an independent BFS of the same model, written without the actor layer -----------------
-
-
-def reference_raft_bfs(servers: int, max_term: int) -> int:
-    """Distinct states of Raft election over an unordered multiset network, by hand.
-
-    A server is (term, votedFor, role, votes, election timer armed); a message is
-    (src, dst, kind, term, granted); the ghost is the set of (term, leader) elected.
-    Raises AssertionError if two leaders are elected in one term.
-    """
-    names = tuple(f"n{i + 1}" for i in range(servers))
-    majority = servers // 2 + 1
-    none: frozenset = frozenset()
-
-    def step_down(srv, term):
-        t, v, role, votes, timer = srv
-        if role == "leader" or term >= max_term:
-            timer = term < max_term
-        return (term, None, "follower", none, timer)
-
-    def bag_add(bag, msgs):
-        return tuple(sorted(bag + tuple(msgs)))
-
-    start = (tuple((0, None, "follower", none, max_term > 0) for _ in names), (), none)
-    seen = {start}
-    queue = deque([start])
-    while queue:
-        srvs, bag, ghost = queue.popleft()
-        nexts = []
-        for i, me in enumerate(names):
-            t, v, role, votes, timer = srvs[i]
-            if not timer:
-                continue
-            if role == "leader" or t >= max_term:
-                nexts.append((srvs[:i] + ((t, v, role, votes, False),) + srvs[i + 1:], bag, ghost))
-                continue
-            nt = t + 1
-            if 1 >= majority:
-                new, g = (nt, me, "leader", frozenset({me}), False), ghost | {(nt, me)}
-            else:
-                new, g = (nt, me, "candidate", frozenset({me}), nt < max_term), ghost
-            asks = [(me, d, "RequestVote", nt, False) for d in names if d != me]
-            nexts.append((srvs[:i] + (new,) + srvs[i + 1:], bag_add(bag, asks), g))
-        for k, msg in enumerate(bag):
-            if k and bag[k - 1] == msg:
-                continue
-            src, dst, kind, term, granted = msg
-            rest = bag[:k] + bag[k + 1:]
-            j = names.index(dst)
-            srv = srvs[j]
-            if term > srv[0]:
-                srv = step_down(srv, term)
-            t, v, role, votes, timer = srv
-            g = ghost
-            if kind == "RequestVote":
-                grant = term == t and v in (None, src)
-                if grant:
-                    v = src
-                rest = bag_add(rest, [(dst, src, "Vote", t, grant)])
-            elif granted and role == "candidate" and term == t:
-                votes = votes | {src}
-                if len(votes) >= majority:
-                    role, timer, g = "leader", False, ghost | {(t, dst)}
-            nexts.append((srvs[:j] + ((t, v, role, votes, timer),) + srvs[j + 1:], rest, g))
-        for nxt in nexts:
-            if nxt not in seen:
-                terms = [term for term, _ in nxt[2]]
-                assert len(terms) == len(set(terms)), f"two leaders in one term: {sorted(nxt[2])}"
-                seen.add(nxt)
-                queue.append(nxt)
-    return len(seen)
+# the independent BFS lives with the other hand-written references in benchmarks/
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+from reference import raft_election_bfs as reference_raft_bfs  # noqa: E402
 
 
 @pytest.mark.parametrize("servers, max_term, expected", [
