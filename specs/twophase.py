@@ -11,6 +11,7 @@ states for 3 RMs, 1,568 for 4, 8,832 for 5, 50,816 for 6, 296,448 for 7.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import NamedTuple
 
 from modelcheck import Param, Spec, invariant
@@ -27,6 +28,17 @@ class State(NamedTuple):
     msgs: frozenset[tuple]  # msgs: ("Prepared", r), ("Commit",), ("Abort",)
 
 
+_state = partial(tuple.__new__, State)  # State(...) without NamedTuple's Python-level __new__
+_TM_COMMIT, _TM_ABORT = ("TMCommit",), ("TMAbort",)
+_COMMIT_SET, _ABORT_SET = frozenset({COMMIT_MSG}), frozenset({ABORT_MSG})
+
+
+def _set(rm: tuple[str, ...], r: int, value: str) -> tuple[str, ...]:
+    states = list(rm)
+    states[r] = value
+    return tuple(states)
+
+
 class TwoPhase(Spec):
     """Two-phase commit of one transaction over ``rms`` resource managers."""
 
@@ -36,37 +48,43 @@ class TwoPhase(Spec):
         "early-commit": "the TM commits as soon as one RM is prepared, not all of them",
     }
 
+    def validate(self) -> None:
+        # Built once: the actions and messages every state reuses (successors is the hot path).
+        n = self.rms
+        self._all = frozenset(range(n))
+        self._prepared_msg = [("Prepared", r) for r in range(n)]
+        self._acts = [{kind: (kind, r) for kind in ("TMRcvPrepared", "RMPrepare", "RMChooseToAbort",
+                                                  "RMRcvCommitMsg", "RMRcvAbortMsg")} for r in range(n)]
+
     def initial_states(self):
         yield State((WORKING,) * self.rms, INIT, frozenset(), frozenset())
 
     def successors(self, s: State):
         out = []
+        add = out.append
         rm, tm, prepared, msgs = s
-        n = self.rms
-        # TMCommit: all RMs prepared (the bug: any one is enough)
-        if tm == INIT and (len(prepared) == n or (self.bug == "early-commit" and prepared)):
-            out.append((("TMCommit",), State(rm, COMMITTED, prepared, msgs | {COMMIT_MSG})))
-        # TMAbort
+        acts = self._acts
         if tm == INIT:
-            out.append((("TMAbort",), State(rm, ABORTED, prepared, msgs | {ABORT_MSG})))
-        for r in range(n):
-            st = rm[r]
+            # TMCommit: all RMs prepared (the bug: any one is enough)
+            if prepared == self._all or (self.bug == "early-commit" and prepared):
+                add((_TM_COMMIT, _state((rm, COMMITTED, prepared, msgs | _COMMIT_SET))))
+            add((_TM_ABORT, _state((rm, ABORTED, prepared, msgs | _ABORT_SET))))
             # TMRcvPrepared(r)
-            if tm == INIT and r not in prepared and ("Prepared", r) in msgs:
-                out.append((("TMRcvPrepared", r), State(rm, tm, prepared | {r}, msgs)))
+            for r, msg in enumerate(self._prepared_msg):
+                if msg in msgs and r not in prepared:
+                    add((acts[r]["TMRcvPrepared"], _state((rm, tm, prepared | {r}, msgs))))
+        commit_sent = COMMIT_MSG in msgs
+        abort_sent = ABORT_MSG in msgs
+        for r, st in enumerate(rm):
+            act = acts[r]
             if st == WORKING:
-                # RMPrepare(r)
-                out.append((("RMPrepare", r),
-                            State(rm[:r] + (PREPARED,) + rm[r + 1:], tm, prepared, msgs | {("Prepared", r)})))
-                # RMChooseToAbort(r)
-                out.append((("RMChooseToAbort", r),
-                            State(rm[:r] + (ABORTED,) + rm[r + 1:], tm, prepared, msgs)))
-            # RMRcvCommitMsg(r)
-            if COMMIT_MSG in msgs:
-                out.append((("RMRcvCommitMsg", r), State(rm[:r] + (COMMITTED,) + rm[r + 1:], tm, prepared, msgs)))
-            # RMRcvAbortMsg(r)
-            if ABORT_MSG in msgs:
-                out.append((("RMRcvAbortMsg", r), State(rm[:r] + (ABORTED,) + rm[r + 1:], tm, prepared, msgs)))
+                add((act["RMPrepare"], _state((_set(rm, r, PREPARED), tm, prepared,
+                                               msgs | {self._prepared_msg[r]}))))
+                add((act["RMChooseToAbort"], _state((_set(rm, r, ABORTED), tm, prepared, msgs))))
+            if commit_sent:
+                add((act["RMRcvCommitMsg"], _state((_set(rm, r, COMMITTED), tm, prepared, msgs))))
+            if abort_sent:
+                add((act["RMRcvAbortMsg"], _state((_set(rm, r, ABORTED), tm, prepared, msgs))))
         return out
 
     @invariant

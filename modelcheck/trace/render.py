@@ -44,10 +44,9 @@ def flatten(value: Any, path: str = "") -> dict[str, Any]:
 
 
 def _is_record_array(value: list) -> bool:
-    """Per-node arrays (same-shaped objects) are indexed; collections of messages are not."""
-    return all(isinstance(v, dict) for v in value) or all(isinstance(v, list) and
-                                                          any(isinstance(x, (dict, list)) for x in v)
-                                                          for v in value)
+    """Per-node arrays (objects) are indexed; collections of tuples (in-flight messages,
+    sets of pairs) are not, so a message that arrives reads as ``-msg``, not as index shifts."""
+    return all(isinstance(v, dict) for v in value)
 
 
 def format_value(value: Any) -> str:

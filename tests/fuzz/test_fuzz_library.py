@@ -2,30 +2,34 @@
 
 Written over ``modelcheck.library()``, so a new spec or bug variant is picked up.  A
 bug may need a fault (``volatile-voted-for`` needs a crash): for actor protocols each
-bug is fuzzed under each fault model of FAULT_MODELS until one finds it.
+bug is fuzzed under its default fault model and that plus a crash, until one finds it.
 """
 
+import attrs
 import pytest
 
 from modelcheck import library
 from modelcheck.fuzz import check_spec, fuzz
 
-#: fault models tried for specs that take faults (None: the spec's default)
-FAULT_MODELS = (None, "crash=1")
 EXAMPLES, SEED = 300, 0
 
 
 def fault_models(cls):
-    return FAULT_MODELS if getattr(cls, "supports_faults", False) else (None,)
+    """None (the spec's own default), then that default plus one crash."""
+    if not getattr(cls, "supports_faults", False):
+        return (None,)
+    return (None, str(attrs.evolve(cls().faults, crashes=1)))
 
 
 SPECS = sorted(library().items())
 BUGS = [(name, bug) for name, cls in SPECS for bug in cls.bugs]
 
 
-@pytest.mark.parametrize("name, faults", [(n, f) for n, cls in SPECS for f in fault_models(cls)])
-def test_correct_variant_holds(name, faults):
-    check_spec(name, faults=faults, examples=EXAMPLES, seed=SEED, save_to=None)
+@pytest.mark.parametrize("name", [n for n, _ in SPECS])
+def test_correct_variant_holds(name):
+    # Under the spec's own fault model: a crash is not a fault every protocol claims to
+    # tolerate (a lease server that forgets its holder on restart grants it twice).
+    check_spec(name, examples=EXAMPLES, seed=SEED, save_to=None)
 
 
 @pytest.mark.parametrize("name, bug", BUGS)
