@@ -1,4 +1,4 @@
-"""The ``modelcheck`` command: list, explore, show, replay, graph, simulate.
+"""The ``modelcheck`` command: list, explore, fuzz, show, replay, graph, simulate. graph, simulate.
 
 Thin by design: parse the words, build the spec through the registry, run a
 strategy, hand the result to the trace store and the renderers.
@@ -59,6 +59,36 @@ def parse_params(pairs: tuple[str, ...]) -> dict[str, str]:
     return params
 
 
+def _options(*decorators):
+    """Several click options as one decorator, so commands share them instead of repeating them."""
+
+    def apply(fn):
+        for deco in reversed(decorators):
+            fn = deco(fn)
+        return fn
+
+    return apply
+
+
+#: SPEC's parameters and fault model, for every command that builds a spec
+spec_options = _options(
+    click.argument("spec"),
+    click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE",
+                 help="Set a spec parameter (repeatable), e.g. -p servers=5 -p bug=no-voted-for-check."),
+    click.option("--faults", default=None, metavar="FAULTS",
+                 help="Fault model for actor protocols, e.g. drop,dup,crash=1,partition=1,skew=2."),
+)
+
+#: how a checking run reports: JSON or text, where its counterexamples go, progress
+report_options = _options(
+    click.option("--json", "as_json", is_flag=True, help="Print the result as JSON."),
+    click.option("--out", "out_dir", default=DEFAULT_DIR, show_default=True,
+                 help="Where counterexamples are saved."),
+    click.option("--no-save", is_flag=True, help="Do not save counterexamples."),
+    click.option("--quiet", "-q", is_flag=True, help="No progress display."),
+)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="modelcheck")
 def main() -> None:
@@ -100,11 +130,7 @@ def list_specs(as_json: bool) -> None:
 
 
 @main.command()
-@click.argument("spec")
-@click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE",
-              help="Set a spec parameter (repeatable), e.g. -p nodes=3 -p bug=no-voted-for-check.")
-@click.option("--faults", default=None, metavar="FAULTS",
-              help="Fault model for actor protocols, e.g. drop,dup,crash=1,partition=1,skew=2.")
+@spec_options
 @click.option("--strategy", "-s", type=click.Choice(STRATEGIES), default="bfs", show_default=True)
 @click.option("--depth", "-d", type=click.IntRange(min=0), default=None,
               help="Bound on path length (default: none; 50 for random walks).")
@@ -118,10 +144,7 @@ def list_specs(as_json: bool) -> None:
               help="Go on after a violation, to find the first violation of every invariant.")
 @click.option("--deadlock/--no-deadlock", default=None, help="Report states with no enabled transition.")
 @click.option("--exact", is_flag=True, help="Store whole states instead of 64-bit fingerprints.")
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-@click.option("--out", "out_dir", default=DEFAULT_DIR, show_default=True, help="Where counterexamples are saved.")
-@click.option("--no-save", is_flag=True, help="Do not save counterexamples.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress display.")
+@report_options
 def explore(spec: str, params: tuple[str, ...], faults: str | None, strategy: str, depth: int | None,
             max_states: int | None, time_limit: float | None, walks: int, seed: int | None,
             keep_going: bool, deadlock: bool | None, exact: bool, as_json: bool, out_dir: str,
@@ -145,20 +168,13 @@ def explore(spec: str, params: tuple[str, ...], faults: str | None, strategy: st
 
 
 @main.command()
-@click.argument("spec")
-@click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE",
-              help="Set a spec parameter (repeatable), e.g. -p rms=4 -p bug=early-commit.")
-@click.option("--faults", default=None, metavar="FAULTS",
-              help="Fault model for actor protocols, e.g. drop,dup,crash=1,partition=1,skew=2.")
+@spec_options
 @click.option("--examples", "-n", type=click.IntRange(min=1), default=100, show_default=True,
               help="Number of schedules Hypothesis draws.")
 @click.option("--max-steps", type=click.IntRange(min=0), default=50, show_default=True,
               help="Longest schedule, in steps.")
 @click.option("--seed", type=int, default=None, help="Seed (default: a fresh one, reported); same seed, same run.")
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-@click.option("--out", "out_dir", default=DEFAULT_DIR, show_default=True, help="Where counterexamples are saved.")
-@click.option("--no-save", is_flag=True, help="Do not save counterexamples.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress display.")
+@report_options
 def fuzz(spec: str, params: tuple[str, ...], faults: str | None, examples: int, max_steps: int,
          seed: int | None, as_json: bool, out_dir: str, no_save: bool, quiet: bool) -> None:
     """Fuzz SPEC with Hypothesis: sampled schedules, the first failure shrunk to a minimal trace."""
@@ -289,10 +305,7 @@ def replay(file: str) -> None:
 
 
 @main.command()
-@click.argument("spec")
-@click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE",
-              help="Set a spec parameter (repeatable), e.g. -p rms=3.")
-@click.option("--faults", default=None, metavar="FAULTS", help="Fault model for actor protocols.")
+@spec_options
 @click.option("--format", "fmt", type=click.Choice(GRAPH_FORMATS), default="dot", show_default=True,
               help="dot (Graphviz), graphml (Gephi, yEd, Cytoscape) or json.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
@@ -327,10 +340,7 @@ def graph(spec: str, params: tuple[str, ...], faults: str | None, fmt: str, outp
 
 
 @main.command()
-@click.argument("spec")
-@click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE",
-              help="Set a spec parameter (repeatable).")
-@click.option("--faults", default=None, metavar="FAULTS", help="Fault model for actor protocols.")
+@spec_options
 @click.option("--steps", "-n", type=click.IntRange(min=0), default=30, show_default=True,
               help="Stop after this many steps.")
 @click.option("--seed", type=int, default=None, help="Seed (default: a fresh one, printed); same seed, same run.")
