@@ -1,4 +1,4 @@
-"""The ``modelcheck`` command: list, explore, fuzz, show, replay, graph, simulate. graph, simulate.
+"""The ``modelcheck`` command: list, explore, fuzz, show, replay, graph, simulate.
 
 Thin by design: parse the words, build the spec through the registry, run a
 strategy, hand the result to the trace store and the renderers.
