@@ -43,6 +43,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from modelcheck import invariants
 from modelcheck import Param, SpecError, invariant, sometimes
 from modelcheck.actors import Message, Protocol, is_majority, record, send, set_timer
 
@@ -176,30 +177,21 @@ class Paxos(Protocol):
 
     def chosen(self, c) -> dict[str, int]:
         """The chosen values, each with the lowest ballot in which a majority accepted it."""
-        votes: dict[tuple[int, str], int] = {}
-        for item in c.ghost:
-            if item[0] == "accepted":
-                key = (item[1], item[2])
-                votes[key] = votes.get(key, 0) + 1
-        out: dict[str, int] = {}
-        for (ballot, value), count in sorted(votes.items()):
-            if is_majority(count, self.acceptors) and value not in out:
-                out[value] = ballot
-        return out
+        return invariants.chosen_by_majority(
+            ((item[1], item[2]) for item in c.ghost if item[0] == "accepted"), self.acceptors)
 
     @invariant
     def agreement(self, c) -> bool:
         """At most one value is chosen (Paxos Made Simple 2.1, safety)."""
-        return len(self.chosen(c)) <= 1
+        return invariants.agreement(self.chosen(c))
 
     def explain_agreement(self, c) -> str:
-        return " and ".join(f"{v} chosen in ballot {b}" for v, b in sorted(self.chosen(c).items()))
+        return invariants.explain_agreement(self.chosen(c))
 
     @invariant
     def validity(self, c) -> bool:
         """Only a value that has been proposed may be chosen."""
-        proposed = {item[2] for item in c.ghost if item[0] == "proposed"}
-        return all(v in proposed for v in self.chosen(c))
+        return invariants.validity(self.chosen(c), (item[2] for item in c.ghost if item[0] == "proposed"))
 
     @sometimes
     def value_chosen(self, c) -> bool:

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from modelcheck import invariants
 from modelcheck import Param, invariant, sometimes
 from modelcheck.actors import (
     Message,
@@ -162,15 +163,10 @@ class RaftElection(Protocol):
     @invariant
     def election_safety(self, c) -> bool:
         """At most one leader is elected in each term, ever (Figure 3, Election Safety)."""
-        ghost = c.ghost
-        return len({term for term, _ in ghost}) == len(ghost)
+        return invariants.election_safety(c.ghost)
 
     def explain_election_safety(self, c) -> str:
-        by_term: dict[int, list[str]] = {}
-        for term, node in sorted(c.ghost):
-            by_term.setdefault(term, []).append(node)
-        return "\n".join(f"term {t}: {' and '.join(ns)} were both elected leader"
-                         for t, ns in by_term.items() if len(ns) > 1)
+        return invariants.explain_election_safety(c.ghost)
 
     @sometimes
     def leader_elected(self, c) -> bool:

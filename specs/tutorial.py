@@ -32,6 +32,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from modelcheck import invariants
 from modelcheck import Param, Spec, invariant, sometimes
 from modelcheck.actors import is_majority
 
@@ -101,14 +102,10 @@ class TutorialElection(Spec):
     @invariant
     def election_safety(self, s: SimState) -> bool:
         """At most one leader is elected in each term, ever (Raft, Figure 3)."""
-        return len({term for term, _ in s.ghost}) == len(s.ghost)
+        return invariants.election_safety(s.ghost)
 
     def explain_election_safety(self, s: SimState) -> str:
-        by_term: dict[int, list[str]] = {}
-        for term, node in sorted(s.ghost):
-            by_term.setdefault(term, []).append(f"node {node}")
-        return "\n".join(f"term {t}: {' and '.join(ns)} were both elected leader"
-                         for t, ns in by_term.items() if len(ns) > 1)
+        return invariants.explain_election_safety(s.ghost, name=lambda n: f"node {n}")
 
     @sometimes
     def leader_elected(self, s: SimState) -> bool:
@@ -221,29 +218,21 @@ class TutorialPaxos(Spec):
 
     def chosen(self, s: PaxosState) -> dict[str, int]:
         """Each chosen value with the lowest proposal id a majority accepted it under."""
-        count: dict[tuple[int, str], int] = {}
-        for item in s.ghost:
-            if item[0] == "accepted":
-                count[item[1], item[2]] = count.get((item[1], item[2]), 0) + 1
-        out: dict[str, int] = {}
-        for (pid, value), k in sorted(count.items()):
-            if is_majority(k, self.acceptors) and value not in out:
-                out[value] = pid
-        return out
+        return invariants.chosen_by_majority(
+            ((item[1], item[2]) for item in s.ghost if item[0] == "accepted"), self.acceptors)
 
     @invariant
     def agreement(self, s: PaxosState) -> bool:
         """At most one value is chosen."""
-        return len(self.chosen(s)) <= 1
+        return invariants.agreement(self.chosen(s))
 
     def explain_agreement(self, s: PaxosState) -> str:
-        return " and ".join(f"{v} chosen under proposal {p}" for v, p in sorted(self.chosen(s).items()))
+        return invariants.explain_agreement(self.chosen(s), "proposal")
 
     @invariant
     def validity(self, s: PaxosState) -> bool:
         """Only a proposed value is chosen."""
-        proposed = {item[2] for item in s.ghost if item[0] == "proposed"}
-        return all(v in proposed for v in self.chosen(s))
+        return invariants.validity(self.chosen(s), (item[2] for item in s.ghost if item[0] == "proposed"))
 
     @sometimes
     def value_chosen(self, s: PaxosState) -> bool:

@@ -227,7 +227,7 @@ def test_the_articles_driver_chooses_two_values_in_eight_steps():
         'accs[0].accept(2, "x=2")', 'accs[1].accept(2, "x=2")',
     ]
     assert TutorialPaxos().explain("agreement", trace.last_state) == \
-        "x=1 chosen under proposal 1 and x=2 chosen under proposal 2"
+        "x=1 chosen in proposal 1 and x=2 chosen in proposal 2"
     full = modelcheck.explore(TutorialPaxos(bug="article-driver"), "dfs", keep_going=True)
     assert full.distinct_states == modelcheck.explore(
         TutorialPaxos(bug="article-driver"), "bfs", keep_going=True).distinct_states == 913

@@ -1,0 +1,70 @@
+"""The catalogue of safety properties the library's specs share, written once.
+
+Each is a plain function over values a spec extracts from its state (usually its
+ghost history), so a spec's ``@invariant`` is one line and its ``explain_*`` names
+the witnesses the same way everywhere.  Pure functions: specs import them, the
+explorer never does.
+"""
+
+from __future__ import annotations
+
+from typing import Hashable, Iterable, Mapping
+
+from .actors.quorum import is_majority
+
+__all__ = [
+    "election_safety",
+    "explain_election_safety",
+    "chosen_by_majority",
+    "agreement",
+    "explain_agreement",
+    "validity",
+]
+
+
+def _leaders_by_term(elected: Iterable[tuple[int, Hashable]]) -> dict[int, list[Hashable]]:
+    by_term: dict[int, list[Hashable]] = {}
+    for term, leader in sorted(elected):
+        by_term.setdefault(term, []).append(leader)
+    return by_term
+
+
+def election_safety(elected: Iterable[tuple[int, Hashable]]) -> bool:
+    """At most one leader per term, ever (Raft, Figure 3), over every (term, leader) elected."""
+    pairs = list(elected)
+    return len({term for term, _ in pairs}) == len(set(pairs))
+
+
+def explain_election_safety(elected: Iterable[tuple[int, Hashable]], name=str) -> str:
+    """``term 1: n1 and n3 were both elected leader`` for each term with two leaders."""
+    return "\n".join(f"term {t}: {' and '.join(map(name, ls))} were both elected leader"
+                     for t, ls in sorted(_leaders_by_term(elected).items()) if len(ls) > 1)
+
+
+def chosen_by_majority(accepted: Iterable[tuple[int, Hashable]], acceptors: int) -> dict[Hashable, int]:
+    """Values a majority of ``acceptors`` accepted in one ballot, each with its lowest such ballot.
+
+    ``accepted`` holds one (ballot, value) item per acceptance (Paxos Made Simple, 2.2).
+    """
+    votes: dict[tuple[int, Hashable], int] = {}
+    for key in accepted:
+        votes[key] = votes.get(key, 0) + 1
+    chosen: dict[Hashable, int] = {}
+    for (ballot, value), count in sorted(votes.items()):
+        if is_majority(count, acceptors) and value not in chosen:
+            chosen[value] = ballot
+    return chosen
+
+
+def agreement(chosen: Iterable[Hashable]) -> bool:
+    """At most one value is chosen (consensus agreement)."""
+    return len(set(chosen)) <= 1
+
+
+def explain_agreement(chosen: Mapping[Hashable, int], round_name: str = "ballot") -> str:
+    return " and ".join(f"{v} chosen in {round_name} {b}" for v, b in sorted(chosen.items()))
+
+
+def validity(chosen: Iterable[Hashable], proposed: Iterable[Hashable]) -> bool:
+    """Only a value that was proposed may be chosen (consensus validity)."""
+    return set(chosen) <= set(proposed)
