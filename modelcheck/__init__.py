@@ -1,9 +1,11 @@
 """modelcheck: a property-based model checker for the safety of distributed protocols.
 
-The public API: write a :class:`Spec` (or an actor protocol), check it with
+The public API: write a :class:`Spec` (or a :class:`Protocol` of nodes exchanging
+:class:`Message` values, checked under a chosen :class:`Faults` model), check it with
 :func:`explore`, read the :class:`Result` and its :class:`Trace` counterexamples.
 """
 
+from .actors import Faults, Message, Protocol
 from .explore import explore
 from .registry import build, library
 from .result import Result
@@ -11,6 +13,9 @@ from .spec import Param, Spec, SpecError, action_kind, format_action, invariant,
 from .trace.model import Step, Trace
 
 __all__ = [
+    "Faults",
+    "Message",
+    "Protocol",
     "Param",
     "Result",
     "Spec",
