@@ -19,6 +19,8 @@ __all__ = [
     "agreement",
     "explain_agreement",
     "validity",
+    "gossip_integrity",
+    "explain_gossip_integrity",
 ]
 
 
@@ -68,3 +70,17 @@ def explain_agreement(chosen: Mapping[Hashable, int], round_name: str = "ballot"
 def validity(chosen: Iterable[Hashable], proposed: Iterable[Hashable]) -> bool:
     """Only a value that was proposed may be chosen (consensus validity)."""
     return set(chosen) <= set(proposed)
+
+
+def gossip_integrity(held: Iterable[Hashable], sent: Iterable[Hashable]) -> bool:
+    """No node holds a rumour that was never sent: every rumour ``held`` was originated
+    (``sent``, usually the ghost history of the rumours originated, payload included)."""
+    return set(held) <= set(sent)
+
+
+def explain_gossip_integrity(held: Mapping[Hashable, Iterable[Hashable]], sent: Iterable[Hashable],
+                             name=str) -> str:
+    """``n3 holds ('r1', 'config v2.'), which was never sent`` for each such rumour held."""
+    sent = set(sent)
+    return "\n".join(f"{name(node)} holds {rumour!r}, which was never sent"
+                     for node, rumours in held.items() for rumour in sorted(set(rumours) - sent))
