@@ -138,3 +138,46 @@ class Flaky(Spec):
     @invariant
     def not_two(self, s):
         return s != 2
+
+
+class BadInvariant(Spec):
+    """A counter whose invariant raises at ``at`` (0: on the initial state)."""
+
+    at = Param(3)
+
+    def initial_states(self):
+        return [0]
+
+    def successors(self, s):
+        return [("Step", s + 1)] if s < 5 else []
+
+    @invariant
+    def fragile(self, s):
+        if s == self.at:
+            raise ValueError(f"invariant bug at {s}")
+        return True
+
+
+class Shortcut(Spec):
+    """A long path 0-1-2-3 and a shortcut 0-8-3, with 4, 5, 6, 7 below 3: DFS meets 3 first at
+    depth 3, then at depth 2 through 8, and within depth 4 must expand it again to reach 5."""
+
+    def initial_states(self):
+        return [0]
+
+    def successors(self, s):
+        edges = {0: [1, 8], 1: [2], 2: [3], 8: [3], 3: [4], 4: [5], 5: [6], 6: [7]}
+        return [(("Go", t), t) for t in edges.get(s, [])]
+
+
+class Slow(Spec):
+    """An endless counter whose successors take a millisecond: never finishes by itself."""
+
+    def initial_states(self):
+        return [0]
+
+    def successors(self, s):
+        import time
+
+        time.sleep(0.001)
+        return [("Step", s + 1)]

@@ -36,9 +36,9 @@ def explore(
     """
     if strategy not in STRATEGIES:
         raise SpecError(f"unknown strategy {strategy!r}; choose one of {', '.join(STRATEGIES)}")
-    for name, value in (("depth", depth), ("max_states", max_states), ("walks", walks)):
-        if value is not None and value < 0:
-            raise SpecError(f"{name} must be >= 0, not {value}")
+    for name, value, low in (("depth", depth, 0), ("max_states", max_states, 1), ("walks", walks, 1)):
+        if value is not None and value < low:
+            raise SpecError(f"{name} must be >= {low}, not {value}")
     if strategy == "random":
         import random as _random
 

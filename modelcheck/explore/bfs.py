@@ -15,7 +15,9 @@ from typing import Hashable
 
 from ..spec import Spec
 from .fingerprint import fingerprint_function
-from .run import CHECK_EVERY, Options, ProgressFn, Run, unhashable_error
+from ..spec import action_kind
+from .run import (CHECK_EVERY, Options, ProgressFn, Run, admit_initial, coverage_of, trace_path,
+                  unhashable_error)
 
 __all__ = ["bfs"]
 
@@ -30,16 +32,7 @@ def bfs(spec: Spec, options: Options, progress: ProgressFn | None = None, *, exa
     coverage: dict[Hashable, int] = {}  # transitions per kind of action
 
     def path(i: int):
-        def build():
-            steps = []
-            while parent[i_[0]] >= 0:
-                steps.append(via[i_[0]])
-                i_[0] = parent[i_[0]]
-            steps.reverse()
-            return via[i_[0]], steps
-
-        i_ = [i]
-        return build
+        return trace_path(parent, via, i)
 
     def admit(state: Hashable, node: int) -> None:
         """Check a newly found state (slow path: only when some property is affected)."""
@@ -49,21 +42,14 @@ def bfs(spec: Spec, options: Options, progress: ProgressFn | None = None, *, exa
         if run.unreached:
             run.check_reachability(state, path(node))
 
-    try:
-        for k, s in enumerate(spec.initial_states()):
-            fp = fp_of(s)
-            if fp in seen:
-                continue
-            seen.add(fp)
-            parent.append(-1)
-            via.append(k)
-            queue.append(s)
-            admit(s, len(parent) - 1)
-    except TypeError as exc:
-        raise unhashable_error(s) from exc
+    initial: dict = {}
+    admit_initial(run, spec, fp_of, initial, parent, via, lambda state, node: queue.append(state))
+    seen.update(initial)
+    if run.stop:
+        queue.clear()
 
     max_depth = options.depth
-    max_states = options.max_states if options.max_states is not None else -1
+    max_states = options.max_states or -1
     successors = spec.successors
     checks = [inv for _, inv in run.invariants]
     watching = bool(run.unreached)  # reachability properties still to be met
@@ -74,6 +60,7 @@ def bfs(spec: Spec, options: Options, progress: ProgressFn | None = None, *, exa
     cur = -1
     next_tick = CHECK_EVERY
     t = None
+    checking = -1  # the state whose invariants are being checked, for error reports
     if max_depth is not None and max_depth <= 0 and queue:
         run.cut("depth")
         queue.clear()
@@ -103,7 +90,7 @@ def bfs(spec: Spec, options: Options, progress: ProgressFn | None = None, *, exa
                     break
             k = -1
             for k, (a, t) in enumerate(successors(s)):
-                kind = a if a.__class__ is str else a[0]
+                kind = a if a.__class__ is str else a[0] if a.__class__ is tuple else action_kind(a)
                 coverage[kind] = coverage.get(kind, 0) + 1
                 fp = fp_of(t)
                 if fp in seen:
@@ -113,6 +100,7 @@ def bfs(spec: Spec, options: Options, progress: ProgressFn | None = None, *, exa
                 step(k)
                 push(t)
                 n += 1
+                checking = n - 1
                 for check in checks:
                     if not check(t):
                         admit(t, n - 1)
@@ -121,6 +109,7 @@ def bfs(spec: Spec, options: Options, progress: ProgressFn | None = None, *, exa
                 if watching:
                     run.check_reachability(t, path(n - 1))
                     watching = bool(run.unreached)
+                checking = -1
             transitions += k + 1
             if k < 0 and run.check_deadlock:
                 run.deadlocked(path(cur))
@@ -131,16 +120,17 @@ def bfs(spec: Spec, options: Options, progress: ProgressFn | None = None, *, exa
                 break
     except KeyboardInterrupt:
         run.cut("interrupted")
-    except TypeError as exc:
-        if "unhashable" in str(exc):
-            raise unhashable_error(t) from exc
-        run.failed(exc, path(cur), "the spec raised while computing successors")
     except Exception as exc:  # a bug in the spec: report it with the trace that led there
-        run.failed(exc, path(cur), "the spec raised while computing successors")
+        if isinstance(exc, TypeError) and "unhashable" in str(exc):
+            raise unhashable_error(t) from exc
+        if checking >= 0:
+            run.failed(exc, path(checking), "the spec raised while checking an invariant")
+        else:
+            run.failed(exc, path(cur), "the spec raised while computing successors")
     finally:
         gc.set_threshold(*thresholds)
     deepest = depth + 1 if n > level_end else depth
-    return run.finish(n, transitions, deepest, coverage,
+    return run.finish(n, transitions, deepest, coverage_of(coverage),
                       **fingerprint_stats(n, exact))
 
 

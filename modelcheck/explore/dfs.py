@@ -13,7 +13,9 @@ from typing import Hashable
 from ..spec import Spec
 from .bfs import fingerprint_stats
 from .fingerprint import fingerprint_function
-from .run import CHECK_EVERY, Options, ProgressFn, Run, coverage_of, unhashable_error
+from ..spec import action_kind
+from .run import (CHECK_EVERY, Options, ProgressFn, Run, admit_initial, coverage_of, trace_path,
+                  unhashable_error)
 
 __all__ = ["dfs"]
 
@@ -31,16 +33,7 @@ def dfs(spec: Spec, options: Options, progress: ProgressFn | None = None, *, exa
     max_states = options.max_states
 
     def path(i: int):
-        def build():
-            j = i
-            steps = []
-            while parent[j] >= 0:
-                steps.append(via[j])
-                j = parent[j]
-            steps.reverse()
-            return via[j], steps
-
-        return build
+        return trace_path(parent, via, i)
 
     def admit(state: Hashable, node: int) -> None:
         for name, inv in list(run.invariants):
@@ -49,21 +42,13 @@ def dfs(spec: Spec, options: Options, progress: ProgressFn | None = None, *, exa
         if run.unreached:
             run.check_reachability(state, path(node))
 
-    s = None
-    try:
-        for k, s in enumerate(spec.initial_states()):
-            fp = fp_of(s)
-            if fp in index:
-                continue
-            index[fp] = len(parent)
-            parent.append(-1)
-            via.append(k)
-            level.append(0)
-            stack.append((s, len(parent) - 1, 0))
-        for s, node, _ in list(stack):
-            admit(s, node)
-    except TypeError as exc:
-        raise unhashable_error(s) from exc
+    def found(state: Hashable, node: int) -> None:
+        level.append(0)
+        stack.append((state, node, 0))
+
+    admit_initial(run, spec, fp_of, index, parent, via, found)
+    if run.stop:
+        stack.clear()
     stack.reverse()  # explore the first initial state first
 
     transitions = 0
@@ -71,6 +56,7 @@ def dfs(spec: Spec, options: Options, progress: ProgressFn | None = None, *, exa
     expansions = 0
     cur = -1
     t = None
+    checking = -1  # the state whose invariants are being checked, for error reports
     try:
         while stack and not run.stop:
             s, cur, d = stack.pop()
@@ -89,7 +75,7 @@ def dfs(spec: Spec, options: Options, progress: ProgressFn | None = None, *, exa
             children = []
             k = -1
             for k, (a, t) in enumerate(spec.successors(s)):
-                kind = a if a.__class__ is str else a[0]
+                kind = a if a.__class__ is str else a[0] if a.__class__ is tuple else action_kind(a)
                 coverage[kind] = coverage.get(kind, 0) + 1
                 fp = fp_of(t)
                 j = index.get(fp)
@@ -100,7 +86,9 @@ def dfs(spec: Spec, options: Options, progress: ProgressFn | None = None, *, exa
                     via.append(k)
                     level.append(d + 1)
                     children.append((t, j, d + 1))
+                    checking = j
                     admit(t, j)
+                    checking = -1
                 elif bound is not None and d + 1 < level[j]:
                     parent[j] = cur
                     via[j] = k
@@ -116,12 +104,13 @@ def dfs(spec: Spec, options: Options, progress: ProgressFn | None = None, *, exa
                 break
     except KeyboardInterrupt:
         run.cut("interrupted")
-    except TypeError as exc:
-        if "unhashable" in str(exc):
-            raise unhashable_error(t) from exc
-        run.failed(exc, path(cur), "the spec raised while computing successors")
     except Exception as exc:
-        run.failed(exc, path(cur), "the spec raised while computing successors")
+        if isinstance(exc, TypeError) and "unhashable" in str(exc):
+            raise unhashable_error(t) from exc
+        if checking >= 0:
+            run.failed(exc, path(checking), "the spec raised while checking an invariant")
+        else:
+            run.failed(exc, path(cur), "the spec raised while computing successors")
     return run.finish(len(parent), transitions, deepest, coverage_of(coverage),
                       **fingerprint_stats(len(parent), exact))
 

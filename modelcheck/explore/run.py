@@ -204,6 +204,50 @@ def rebuild(spec: Spec, kind: str, prop: str, init: int, steps: Sequence[int], *
     )
 
 
+def trace_path(parent: Any, via: Any, node: int) -> Callable[[], tuple[int, list[int]]]:
+    """A callable giving (initial index, action indices) to state ``node`` from parent links."""
+
+    def build() -> tuple[int, list[int]]:
+        j = node
+        steps = []
+        while parent[j] >= 0:
+            steps.append(via[j])
+            j = parent[j]
+        steps.reverse()
+        return via[j], steps
+
+    return build
+
+
+def admit_initial(run: "Run", spec: Spec, fp_of: Callable[[Any], Hashable], seen: Any,
+                  parent: Any, via: Any, found: Callable[[Hashable, int], None]) -> None:
+    """Number the distinct initial states and check them; spec errors become results, not tracebacks."""
+    state: Any = None
+    try:
+        for k, state in enumerate(spec.initial_states()):
+            fp = fp_of(state)
+            if fp in seen:
+                continue
+            node = len(parent)
+            seen[fp] = node
+            parent.append(-1)
+            via.append(k)
+            found(state, node)
+            for name, inv in list(run.invariants):
+                if not inv(state):
+                    run.violated(name, trace_path(parent, via, node))
+            if run.unreached:
+                run.check_reachability(state, trace_path(parent, via, node))
+    except TypeError as exc:
+        if "unhashable" in str(exc):
+            raise unhashable_error(state) from exc
+        run.failed(exc, lambda: (0, []), "the spec raised on its initial states")
+    except SpecError:
+        raise
+    except Exception as exc:
+        run.failed(exc, lambda: (0, []), "the spec raised on its initial states")
+
+
 def _where(exc: BaseException) -> str:
     """`` (at file.py:12 in fn)`` for the innermost frame of the spec's traceback."""
     tb = exc.__traceback__

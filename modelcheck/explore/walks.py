@@ -12,7 +12,7 @@ import random
 from typing import Hashable
 
 from ..result import VIOLATED
-from ..spec import Spec
+from ..spec import Spec, action_kind
 from .run import Options, ProgressFn, Run, coverage_of, rebuild
 
 __all__ = ["random_walks"]
@@ -55,7 +55,7 @@ def random_walks(spec: Spec, options: Options, progress: ProgressFn | None = Non
                     break
                 k = rng.randrange(len(succ))
                 a, s = succ[k]
-                kind = a if a.__class__ is str else a[0]
+                kind = action_kind(a)
                 coverage[kind] = coverage.get(kind, 0) + 1
                 transitions += 1
                 steps.append(k)

@@ -5,7 +5,7 @@ import pytest
 from modelcheck import SpecError, explore
 from modelcheck.result import HOLDS, REACHED, UNKNOWN, UNREACHED, VIOLATED
 
-from models import Chain, Changeable, Diamond, Equation, Flaky, Raises, Unhashable
+from models import BadInvariant, Chain, Changeable, Diamond, Equation, Flaky, Raises, Shortcut, Slow, Unhashable
 
 
 def test_equation_first_solution_shortest():
@@ -68,10 +68,10 @@ def test_depth_bound_that_cuts_nothing_is_complete():
 
 
 def test_dfs_reexpands_a_state_met_again_more_shallowly():
-    # Within depth 4 every state (x, y) with x + y <= 4 is reachable; a naive bounded DFS
-    # that first meets a state deep and never expands it again would miss some.
-    r = explore(Diamond(n=4), "dfs", depth=4)
-    assert r.distinct_states == 15
+    # DFS meets 3 first at depth 3 (0-1-2-3), then at depth 2 through 8; only expanding it
+    # again from there reaches 5 within depth 4.
+    assert explore(Shortcut(), "bfs", depth=4).distinct_states == 7
+    assert explore(Shortcut(), "dfs", depth=4).distinct_states == 7
 
 
 def test_max_states_stops_early():
@@ -133,8 +133,22 @@ def test_nondeterministic_spec_is_detected_when_a_trace_is_rebuilt():
 
 
 def test_time_limit_stops_the_run():
-    r = explore(Equation(a=2, b=4, c=7), "bfs", time_limit=0.001)
-    assert "time_limit" in r.cut_by or r.complete
+    r = explore(Slow(), "bfs", time_limit=0.5)
+    assert r.cut_by == ["time_limit"] and not r.complete
+
+
+@pytest.mark.parametrize("strategy", ["bfs", "dfs"])
+def test_invariant_that_raises_is_an_error_with_the_trace_to_that_state(strategy):
+    r = explore(BadInvariant(at=3), strategy)
+    assert r.exit_code == 2
+    assert "while checking an invariant" in r.error.error and "invariant bug at 3" in r.error.error
+    assert r.error.last_state == 3 and len(r.error) == 3
+
+
+@pytest.mark.parametrize("strategy", ["bfs", "dfs"])
+def test_invariant_that_raises_on_an_initial_state_is_an_error(strategy):
+    r = explore(BadInvariant(at=0), strategy)
+    assert r.exit_code == 2 and "initial states" in r.error.error and len(r.error) == 0
 
 
 def test_changeable_model_defaults():
