@@ -16,8 +16,7 @@ from typing import Hashable
 from ..spec import Spec
 from .fingerprint import fingerprint_function
 from ..spec import action_kind
-from .run import (CHECK_EVERY, Options, ProgressFn, Run, admit_initial, coverage_of, trace_path,
-                  unhashable_error)
+from .run import (CHECK_EVERY, Options, ProgressFn, Run, admit_initial, coverage_of, trace_path)
 
 __all__ = ["bfs"]
 
@@ -121,12 +120,7 @@ def bfs(spec: Spec, options: Options, progress: ProgressFn | None = None, *, exa
     except KeyboardInterrupt:
         run.cut("interrupted")
     except Exception as exc:  # a bug in the spec: report it with the trace that led there
-        if isinstance(exc, TypeError) and "unhashable" in str(exc):
-            raise unhashable_error(t) from exc
-        if checking >= 0:
-            run.failed(exc, path(checking), "the spec raised while checking an invariant")
-        else:
-            run.failed(exc, path(cur), "the spec raised while computing successors")
+        run.raised(exc, t, path(checking) if checking >= 0 else None, path(cur))
     finally:
         gc.set_threshold(*thresholds)
     deepest = depth + 1 if n > level_end else depth

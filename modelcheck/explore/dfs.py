@@ -14,8 +14,7 @@ from ..spec import Spec
 from .bfs import fingerprint_stats
 from .fingerprint import fingerprint_function
 from ..spec import action_kind
-from .run import (CHECK_EVERY, Options, ProgressFn, Run, admit_initial, coverage_of, trace_path,
-                  unhashable_error)
+from .run import (CHECK_EVERY, Options, ProgressFn, Run, admit_initial, coverage_of, trace_path)
 
 __all__ = ["dfs"]
 
@@ -105,12 +104,7 @@ def dfs(spec: Spec, options: Options, progress: ProgressFn | None = None, *, exa
     except KeyboardInterrupt:
         run.cut("interrupted")
     except Exception as exc:
-        if isinstance(exc, TypeError) and "unhashable" in str(exc):
-            raise unhashable_error(t) from exc
-        if checking >= 0:
-            run.failed(exc, path(checking), "the spec raised while checking an invariant")
-        else:
-            run.failed(exc, path(cur), "the spec raised while computing successors")
+        run.raised(exc, t, path(checking) if checking >= 0 else None, path(cur))
     return run.finish(len(parent), transitions, deepest, coverage_of(coverage),
                       **fingerprint_stats(len(parent), exact))
 

@@ -150,6 +150,18 @@ class Run:
         self.result.error = self.trace("error", "error", init, steps, error=message)
         self.stop = True
 
+    def raised(self, exc: Exception, state: Any, checking: Callable[[], tuple[int, Sequence[int]]] | None,
+               expanding: Callable[[], tuple[int, Sequence[int]]]) -> None:
+        """The spec raised in a search loop: while checking the invariants of ``state`` (when
+        ``checking`` leads to it) or while computing the successors of the state ``expanding``
+        leads to.  An unhashable state is the user's mistake, raised as a SpecError."""
+        if isinstance(exc, TypeError) and "unhashable" in str(exc):
+            raise unhashable_error(state) from exc
+        if checking is not None:
+            self.failed(exc, checking, "the spec raised while checking an invariant")
+        else:
+            self.failed(exc, expanding, "the spec raised while computing successors")
+
     # -- traces --------------------------------------------------------------
 
     def trace(
