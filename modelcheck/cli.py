@@ -150,21 +150,11 @@ def explore(spec: str, params: tuple[str, ...], faults: str | None, strategy: st
             keep_going: bool, deadlock: bool | None, exact: bool, as_json: bool, out_dir: str,
             no_save: bool, quiet: bool) -> None:
     """Explore SPEC (a library name, ./file.py[:Class] or module:Class) and check its invariants."""
-    try:
-        the_spec = registry.build(spec, parse_params(params), faults=faults)
-    except SpecError as exc:
-        fail(str(exc))
-    display = None if (quiet or as_json) else ProgressDisplay(_err())
-    try:
-        result = run_explore(the_spec, strategy, depth=depth, max_states=max_states, time_limit=time_limit,
-                             keep_going=keep_going, deadlock=deadlock, walks=walks, seed=seed,
-                             exact=exact, progress=display)
-    except SpecError as exc:
-        fail(str(exc))
-    finally:
-        if display is not None:
-            display.close()
-    _report(the_spec, result, as_json, out_dir, no_save)
+    the_spec = build_spec(spec, params, faults)
+    check_and_report(the_spec, lambda progress: run_explore(
+        the_spec, strategy, depth=depth, max_states=max_states, time_limit=time_limit, keep_going=keep_going,
+        deadlock=deadlock, walks=walks, seed=seed, exact=exact, progress=progress),
+        as_json, quiet, out_dir, no_save)
 
 
 @main.command()
@@ -180,19 +170,31 @@ def fuzz(spec: str, params: tuple[str, ...], faults: str | None, examples: int, 
     """Fuzz SPEC with Hypothesis: sampled schedules, the first failure shrunk to a minimal trace."""
     from .fuzz import fuzz as run_fuzz  # Hypothesis is imported only by this command
 
+    the_spec = build_spec(spec, params, faults)
+    check_and_report(the_spec, lambda progress: run_fuzz(
+        the_spec, examples=examples, max_steps=max_steps, seed=seed, progress=progress),
+        as_json, quiet, out_dir, no_save)
+
+
+def build_spec(ref: str, params: tuple[str, ...], faults: str | None) -> Any:
+    """The spec a command names, or a one-line error and exit 2."""
     try:
-        the_spec = registry.build(spec, parse_params(params), faults=faults)
+        return registry.build(ref, parse_params(params), faults=faults)
     except SpecError as exc:
         fail(str(exc))
+
+
+def check_and_report(spec: Any, check: Any, as_json: bool, quiet: bool, out_dir: str, no_save: bool) -> None:
+    """Run ``check(progress)`` with the progress display, then save and print its Result."""
     display = None if (quiet or as_json) else ProgressDisplay(_err())
     try:
-        result = run_fuzz(the_spec, examples=examples, max_steps=max_steps, seed=seed, progress=display)
+        result = check(display)
     except SpecError as exc:
         fail(str(exc))
     finally:
         if display is not None:
             display.close()
-    _report(the_spec, result, as_json, out_dir, no_save)
+    _report(spec, result, as_json, out_dir, no_save)
 
 
 def _report(spec: Any, result: Any, as_json: bool, out_dir: str, no_save: bool) -> None:
@@ -320,8 +322,8 @@ def graph(spec: str, params: tuple[str, ...], faults: str | None, fmt: str, outp
     statistics go to stderr, or to stdout when --output is given.  Exit 2 when the
     model has more than --max-states states.
     """
+    the_spec = build_spec(spec, params, faults)
     try:
-        the_spec = registry.build(spec, parse_params(params), faults=faults)
         g = state_graph(the_spec, max_states)
     except SpecError as exc:
         fail(str(exc))
@@ -350,8 +352,8 @@ def simulate(spec: str, params: tuple[str, ...], faults: str | None, steps: int,
     Marks when a @sometimes property becomes true (a leader is elected...) and stops at
     a violated invariant (exit 1), with the spec's explanation.
     """
+    the_spec = build_spec(spec, params, faults)
     try:
-        the_spec = registry.build(spec, parse_params(params), faults=faults)
         sim = run_simulation(the_spec, steps, seed)
     except SpecError as exc:
         fail(str(exc))
