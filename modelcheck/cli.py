@@ -18,7 +18,7 @@ from rich.table import Table
 
 from . import registry
 from .console import ProgressDisplay, print_summary, result_to_dict
-from .explore import STRATEGIES, explore as run_explore
+from .explore import ENGINES, STRATEGIES, explore as run_explore
 from .explore.run import rebuild
 from .graph import DEFAULT_MAX_STATES as DEFAULT_GRAPH_STATES, FORMATS as GRAPH_FORMATS, export as export_graph
 from .graph import graph_summary, state_graph
@@ -144,16 +144,25 @@ def list_specs(as_json: bool) -> None:
               help="Go on after a violation, to find the first violation of every invariant.")
 @click.option("--deadlock/--no-deadlock", default=None, help="Report states with no enabled transition.")
 @click.option("--exact", is_flag=True, help="Store whole states instead of 64-bit fingerprints.")
+@click.option("--symmetry", is_flag=True,
+              help="Visit states equal up to the spec's declared symmetry (e.g. interchangeable nodes) once.")
+@click.option("--workers", "-w", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Processes for a parallel breadth-first search (same states, same shortest traces).")
+@click.option("--engine", type=click.Choice(ENGINES), default="local", show_default=True,
+              help="Where a parallel search runs: this machine, or a Ray cluster.")
+@click.option("--address", default=None, help="Ray cluster address (--engine ray; default: start a local one).")
 @report_options
 def explore(spec: str, params: tuple[str, ...], faults: str | None, strategy: str, depth: int | None,
             max_states: int | None, time_limit: float | None, walks: int, seed: int | None,
-            keep_going: bool, deadlock: bool | None, exact: bool, as_json: bool, out_dir: str,
+            keep_going: bool, deadlock: bool | None, exact: bool, symmetry: bool, workers: int,
+            engine: str, address: str | None, as_json: bool, out_dir: str,
             no_save: bool, quiet: bool) -> None:
     """Explore SPEC (a library name, ./file.py[:Class] or module:Class) and check its invariants."""
     the_spec = build_spec(spec, params, faults)
     check_and_report(the_spec, lambda progress: run_explore(
         the_spec, strategy, depth=depth, max_states=max_states, time_limit=time_limit, keep_going=keep_going,
-        deadlock=deadlock, walks=walks, seed=seed, exact=exact, progress=progress),
+        deadlock=deadlock, walks=walks, seed=seed, exact=exact, symmetry=symmetry, workers=workers,
+        engine=engine, address=address, progress=progress),
         as_json, quiet, out_dir, no_save)
 
 

@@ -9,9 +9,10 @@ from .dfs import dfs
 from .run import Options, Progress, ProgressFn
 from .walks import random_walks
 
-__all__ = ["explore", "Options", "Progress", "STRATEGIES"]
+__all__ = ["explore", "Options", "Progress", "STRATEGIES", "ENGINES"]
 
 STRATEGIES = ("bfs", "dfs", "random")
+ENGINES = ("local", "ray")
 
 
 def explore(
@@ -26,6 +27,10 @@ def explore(
     walks: int = 1000,
     seed: int | None = None,
     exact: bool = False,
+    symmetry: bool = False,
+    workers: int = 1,
+    engine: str = "local",
+    address: str | None = None,
     progress: ProgressFn | None = None,
 ) -> Result:
     """Explore ``spec`` with ``strategy`` (``bfs``, ``dfs`` or ``random``) and return the Result.
@@ -33,10 +38,21 @@ def explore(
     ``depth`` bounds the length of explored paths (required shape for random walks:
     each walk is at most ``depth`` steps, 50 when not given).  ``keep_going``
     continues past a violation to find the first violation of every invariant.
+    ``symmetry`` deduplicates states equal up to the spec's declared symmetry;
+    ``workers`` > 1 or ``engine="ray"`` runs a parallel, level-synchronous BFS that
+    finds the same states and the same shortest traces.
     """
     if strategy not in STRATEGIES:
         raise SpecError(f"unknown strategy {strategy!r}; choose one of {', '.join(STRATEGIES)}")
-    for name, value, low in (("depth", depth, 0), ("max_states", max_states, 1), ("walks", walks, 1)):
+    if engine not in ENGINES:
+        raise SpecError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
+    parallel = workers > 1 or engine == "ray"
+    if parallel and strategy != "bfs":
+        raise SpecError(f"--workers and --engine ray run breadth-first search only, not {strategy}")
+    if address is not None and engine != "ray":
+        raise SpecError("--address names a Ray cluster; use it with --engine ray")
+    for name, value, low in (("depth", depth, 0), ("max_states", max_states, 1), ("walks", walks, 1),
+                             ("workers", workers, 1)):
         if value is not None and value < low:
             raise SpecError(f"{name} must be >= {low}, not {value}")
     if strategy == "random":
@@ -46,10 +62,15 @@ def explore(
             seed = _random.SystemRandom().randrange(2**32)
         options = Options(depth=50 if depth is None else depth, max_states=max_states,
                           time_limit=time_limit, keep_going=keep_going, deadlock=deadlock,
-                          seed=seed, walks=walks)
+                          seed=seed, walks=walks, symmetry=symmetry)
         return random_walks(spec, options, progress)
     options = Options(depth=depth, max_states=max_states, time_limit=time_limit,
-                      keep_going=keep_going, deadlock=deadlock, seed=seed)
+                      keep_going=keep_going, deadlock=deadlock, seed=seed, symmetry=symmetry,
+                      workers=workers, engine=engine, address=address)
+    if parallel:
+        from .parallel import parallel_bfs  # multiprocessing / Ray only when asked for
+
+        return parallel_bfs(spec, options, progress, exact=exact)
     if strategy == "dfs":
         return dfs(spec, options, progress, exact=exact)
     return bfs(spec, options, progress, exact=exact)

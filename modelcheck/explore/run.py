@@ -37,6 +37,13 @@ class Options:
     deadlock: bool | None = None
     seed: int | None = None
     walks: int = 1000
+    #: deduplicate states equal up to the spec's declared symmetry (see symmetry.py)
+    symmetry: bool = False
+    #: processes (or Ray workers) of a parallel breadth-first search; 1: in-process
+    workers: int = 1
+    #: "local" (this machine) or "ray" (a Ray cluster at ``address``)
+    engine: str = "local"
+    address: str | None = None
 
 
 @attrs.define

@@ -1,16 +1,10 @@
-"""The catalogue of safety properties the library's specs share, written once.
-
-Each is a plain function over values a spec extracts from its state (usually its
-ghost history), so a spec's ``@invariant`` is one line and its ``explain_*`` names
-the witnesses the same way everywhere.  Pure functions: specs import them, the
-explorer never does.
-"""
+"""Consensus properties: election safety, agreement, validity, and which values a quorum chose."""
 
 from __future__ import annotations
 
 from typing import Hashable, Iterable, Mapping
 
-from .actors.quorum import is_majority
+from ..actors.quorum import is_majority
 
 __all__ = [
     "election_safety",
@@ -19,8 +13,6 @@ __all__ = [
     "agreement",
     "explain_agreement",
     "validity",
-    "gossip_integrity",
-    "explain_gossip_integrity",
 ]
 
 
@@ -70,17 +62,3 @@ def explain_agreement(chosen: Mapping[Hashable, int], round_name: str = "ballot"
 def validity(chosen: Iterable[Hashable], proposed: Iterable[Hashable]) -> bool:
     """Only a value that was proposed may be chosen (consensus validity)."""
     return set(chosen) <= set(proposed)
-
-
-def gossip_integrity(held: Iterable[Hashable], sent: Iterable[Hashable]) -> bool:
-    """No node holds a rumour that was never sent: every rumour ``held`` was originated
-    (``sent``, usually the ghost history of the rumours originated, payload included)."""
-    return set(held) <= set(sent)
-
-
-def explain_gossip_integrity(held: Mapping[Hashable, Iterable[Hashable]], sent: Iterable[Hashable],
-                             name=str) -> str:
-    """``n3 holds ('r1', 'config v2.'), which was never sent`` for each such rumour held."""
-    sent = set(sent)
-    return "\n".join(f"{name(node)} holds {rumour!r}, which was never sent"
-                     for node, rumours in held.items() for rumour in sorted(set(rumours) - sent))
