@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Hashable, Iterable, Mapping
 
-from ..actors.quorum import is_majority
 
 __all__ = [
     "election_safety",
     "explain_election_safety",
+    "chosen_by_quorum",
     "chosen_by_majority",
     "agreement",
     "explain_agreement",
@@ -35,19 +35,25 @@ def explain_election_safety(elected: Iterable[tuple[int, Hashable]], name=str) -
                      for t, ls in sorted(_leaders_by_term(elected).items()) if len(ls) > 1)
 
 
-def chosen_by_majority(accepted: Iterable[tuple[int, Hashable]], acceptors: int) -> dict[Hashable, int]:
-    """Values a majority of ``acceptors`` accepted in one ballot, each with its lowest such ballot.
+def chosen_by_quorum(accepted: Iterable[tuple[int, Hashable]], quorum: int) -> dict[Hashable, int]:
+    """Values accepted by at least ``quorum`` acceptors in one ballot, each with its lowest such ballot.
 
-    ``accepted`` holds one (ballot, value) item per acceptance (Paxos Made Simple, 2.2).
+    ``accepted`` holds one (ballot, value) item per acceptance (Paxos Made Simple, 2.2);
+    Fast Paxos and Byzantine protocols pass their own quorum sizes.
     """
     votes: dict[tuple[int, Hashable], int] = {}
     for key in accepted:
         votes[key] = votes.get(key, 0) + 1
     chosen: dict[Hashable, int] = {}
     for (ballot, value), count in sorted(votes.items()):
-        if is_majority(count, acceptors) and value not in chosen:
+        if count >= quorum and value not in chosen:
             chosen[value] = ballot
     return chosen
+
+
+def chosen_by_majority(accepted: Iterable[tuple[int, Hashable]], acceptors: int) -> dict[Hashable, int]:
+    """Values a majority of ``acceptors`` accepted in one ballot (see chosen_by_quorum)."""
+    return chosen_by_quorum(accepted, acceptors // 2 + 1)
 
 
 def agreement(chosen: Iterable[Hashable]) -> bool:
