@@ -14,7 +14,9 @@ is what action coverage counts.
 
 from __future__ import annotations
 
-from typing import Any, Callable, ClassVar, Hashable, Iterable, Iterator
+from typing import Any, Callable, ClassVar, Hashable, Iterable, Iterator, Mapping, Sequence
+
+import attrs
 
 __all__ = [
     "Param",
@@ -24,6 +26,7 @@ __all__ = [
     "sometimes",
     "action_kind",
     "format_action",
+    "rename",
 ]
 
 
@@ -281,6 +284,26 @@ class Spec:
         method = getattr(self, f"explain_{name}", None)
         return method(state) if callable(method) else None
 
+    # -- symmetry (``--symmetry``; see modelcheck/explore/symmetry.py) -------
+
+    def symmetry(self) -> Sequence[Sequence[Hashable]]:
+        """Groups of interchangeable names (node names, values): renaming within a group
+        must map reachable states to reachable states and keep every property's verdict.
+        The explorer checks this on a sample before it trusts it.  Default: none."""
+        return ()
+
+    def permute(self, state: Hashable, renaming: Mapping[Hashable, Hashable], memo: dict | None = None):
+        """``state`` with names renamed by ``renaming`` (a dict old -> new).  The default
+        renames them wherever they occur (:func:`rename`); override it when the state
+        is laid out by name (a tuple indexed by node number, say)."""
+        return rename(state, renaming, memo)
+
+    def canonical(self, state: Hashable) -> Hashable:
+        """Optional: one representative of ``state``'s orbit under :meth:`symmetry`, the
+        same for every renaming of it (e.g. interchangeable records sorted).  When a spec
+        does not define it, the explorer enumerates the orbit instead."""
+        raise NotImplementedError
+
     # -- presentation ------------------------------------------------------
 
     def params(self) -> dict[str, Any]:
@@ -323,3 +346,40 @@ def find_unhashable(state: Any, path: str = "state") -> str | None:
         if found:
             return found
     return f"{path} ({type(state).__name__})"
+
+
+_ATOMS = (int, float, bool, bytes, type(None))
+
+
+def rename(obj: Any, table: Mapping[Hashable, Hashable], memo: dict | None = None) -> Any:
+    """``obj`` with every atom found in ``table`` replaced by its image, at any depth.
+
+    Handles str and other atoms, tuples (named tuples and messages keep their class),
+    frozensets and frozen attrs records; ``memo`` caches renamed sub-values (node
+    states and messages repeat across states, so most lookups hit).
+    """
+    cls = obj.__class__
+    if cls is str:
+        return table.get(obj, obj)
+    if cls in _ATOMS:
+        return table.get(obj, obj) if cls is int else obj
+    if memo is not None:
+        found = memo.get(obj)
+        if found is not None and found.__class__ is cls:
+            return found
+    if isinstance(obj, tuple):
+        items = [rename(x, table, memo) for x in obj]
+        out = tuple(items) if cls is tuple else tuple.__new__(cls, items)
+    elif isinstance(obj, frozenset):
+        out = frozenset(rename(x, table, memo) for x in obj)
+    elif attrs.has(cls):
+        out = attrs.evolve(obj, **{f.name: rename(getattr(obj, f.name), table, memo)
+                                   for f in attrs.fields(cls) if f.init})
+    elif isinstance(obj, Hashable) and obj in table:
+        out = table[obj]
+    else:
+        raise SpecError(f"symmetry: cannot rename inside a {cls.__name__} value; "
+                        "override Spec.permute for this spec")
+    if memo is not None:
+        memo[obj] = out
+    return out

@@ -31,6 +31,7 @@ class State(NamedTuple):
 _state = partial(tuple.__new__, State)  # State(...) without NamedTuple's Python-level __new__
 _TM_COMMIT, _TM_ABORT = ("TMCommit",), ("TMAbort",)
 _COMMIT_SET, _ABORT_SET = frozenset({COMMIT_MSG}), frozenset({ABORT_MSG})
+_DECISIONS = _COMMIT_SET | _ABORT_SET
 
 
 def _set(rm: tuple[str, ...], r: int, value: str) -> tuple[str, ...]:
@@ -86,6 +87,28 @@ class TwoPhase(Spec):
             if abort_sent:
                 add((act["RMRcvAbortMsg"], _state((_set(rm, r, ABORTED), tm, prepared, msgs))))
         return out
+
+    # -- symmetry: the RMs are interchangeable (TLA+ TwoPhase's ``Symmetry == Permutations(RM)``)
+
+    def symmetry(self):
+        return (tuple(range(self.rms)),)
+
+    def permute(self, s: State, renaming, memo=None) -> State:
+        """RM r becomes RM renaming[r]: its slot in ``rm``, in ``prepared`` and in its Prepared message."""
+        to = [renaming.get(r, r) for r in range(self.rms)]
+        rm = [""] * self.rms
+        for r, st in enumerate(s.rm):
+            rm[to[r]] = st
+        msgs = frozenset(("Prepared", to[m[1]]) if m[0] == "Prepared" else m for m in s.msgs)
+        return _state((tuple(rm), s.tm, frozenset(to[r] for r in s.prepared), msgs))
+
+    def canonical(self, s: State) -> State:
+        """RMs sorted by what can tell them apart: state, known prepared, Prepared sent."""
+        records = sorted((st, r in s.prepared, ("Prepared", r) in s.msgs) for r, st in enumerate(s.rm))
+        return _state((tuple(st for st, _, _ in records), s.tm,
+                       frozenset(r for r, rec in enumerate(records) if rec[1]),
+                       frozenset(("Prepared", r) for r, rec in enumerate(records) if rec[2])
+                       | (s.msgs & _DECISIONS)))
 
     @invariant
     def consistent(self, s: State) -> bool:

@@ -45,7 +45,7 @@ from typing import Any, ClassVar, Hashable, Iterable, Iterator, NamedTuple, Sequ
 
 import attrs
 
-from ..spec import Spec, SpecError
+from ..spec import Spec, SpecError, rename
 from .faults import Faults, format_split, parse_split
 from .messages import format_call, format_message, message_kind
 from .network import network_for
@@ -304,6 +304,7 @@ class Protocol(Spec):
                 b = tuple(x for x in names if x in b)
                 checked.append((a, b, (frozenset(a), frozenset(b))))
             self._splits = tuple(checked)
+        self._cuts = frozenset(cut for _, _, cut in self._splits)
         self._has_fault_state = bool(faults.crashes or faults.partitions or faults.timed)
         self._tick_table: dict = {}
 
@@ -566,6 +567,34 @@ class Protocol(Spec):
                 found = tuple(t for t in mine if t != name)
             self._timer_tables[key] = found
         return found
+
+    def permute(self, c: Cluster, renaming: Any, memo: dict | None = None) -> Cluster:
+        """``c`` with nodes (and any other declared names) renamed, for ``--symmetry``:
+        per-node records move to their new node's place, names inside states, messages
+        and the ghost history are renamed, and the network is sorted again."""
+        index = self._index
+        to = [index[renaming.get(name, name)] for name in self.names]
+
+        def move(record: tuple | None) -> tuple | None:
+            if record is None:
+                return None
+            out: list = [None] * len(to)
+            for j, value in enumerate(record):
+                out[to[j]] = rename(value, renaming, memo)
+            return self._per_node(out)
+
+        nodes, timers, net, ghost, fstate, disk, issued = c
+        if fstate is not None:
+            cut = fstate.cut
+            if cut is not None:
+                cut = (rename(cut[0], renaming, memo), rename(cut[1], renaming, memo))
+                if cut not in self._cuts and cut[::-1] in self._cuts:
+                    cut = cut[::-1]
+            fstate = FaultState(rename(fstate.crashed, renaming, memo), fstate.crashes, cut,
+                                fstate.partitions, move(fstate.clocks))
+        return Cluster(move(nodes), move(timers), tuple(sorted(rename(env, renaming, memo) for env in net)),
+                       rename(ghost, renaming, memo), fstate, move(disk),
+                       None if issued is None else rename(issued, renaming, memo))
 
     def _per_node(self, values: Iterable[Any]) -> tuple:
         return _new(self._Nodes, values)

@@ -14,7 +14,7 @@ from collections import deque
 from typing import Hashable
 
 from ..spec import Spec
-from .fingerprint import fingerprint_function
+from .fingerprint import visited_key, visited_stats
 from ..spec import action_kind
 from .run import (CHECK_EVERY, Options, ProgressFn, Run, admit_initial, coverage_of, trace_path)
 
@@ -23,7 +23,7 @@ __all__ = ["bfs"]
 
 def bfs(spec: Spec, options: Options, progress: ProgressFn | None = None, *, exact: bool = False):
     run = Run(spec, "bfs", options, progress)
-    fp_of = fingerprint_function(exact)
+    fp_of = visited_key(spec, options, exact)
     seen: set = set()
     parent = array("q")
     via = array("q")
@@ -61,7 +61,10 @@ def bfs(spec: Spec, options: Options, progress: ProgressFn | None = None, *, exa
     t = None
     checking = -1  # the state whose invariants are being checked, for error reports
     if max_depth is not None and max_depth <= 0 and queue:
-        run.cut("depth")
+        try:
+            run.at_depth_bound(spec, list(queue), 0, path)
+        except Exception as exc:
+            run.raised(exc, None, None, path(0))
         queue.clear()
     popleft = queue.popleft
     push = queue.append
@@ -80,7 +83,9 @@ def bfs(spec: Spec, options: Options, progress: ProgressFn | None = None, *, exa
                 depth += 1
                 level_end = n
                 if max_depth is not None and depth >= max_depth:
-                    run.cut("depth")
+                    frontier = [s]
+                    frontier.extend(queue)
+                    run.at_depth_bound(spec, frontier, cur, path)
                     break
             if cur == next_tick:
                 next_tick += CHECK_EVERY
@@ -125,15 +130,5 @@ def bfs(spec: Spec, options: Options, progress: ProgressFn | None = None, *, exa
         gc.set_threshold(*thresholds)
     deepest = depth + 1 if n > level_end else depth
     return run.finish(n, transitions, deepest, coverage_of(coverage),
-                      **fingerprint_stats(n, exact))
+                      **visited_stats(spec, options, n, exact))
 
-
-def fingerprint_stats(n: int, exact: bool) -> dict:
-    from .fingerprint import collision_probability
-
-    if exact:
-        return {"visited_store": "exact states"}
-    return {
-        "visited_store": "64-bit fingerprints",
-        "fingerprint_collision_probability": collision_probability(n),
-    }

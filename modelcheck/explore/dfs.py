@@ -10,10 +10,8 @@ from __future__ import annotations
 from array import array
 from typing import Hashable
 
-from ..spec import Spec
-from .bfs import fingerprint_stats
-from .fingerprint import fingerprint_function
-from ..spec import action_kind
+from ..spec import Spec, action_kind
+from .fingerprint import visited_key, visited_stats
 from .run import (CHECK_EVERY, Options, ProgressFn, Run, admit_initial, coverage_of, trace_path)
 
 __all__ = ["dfs"]
@@ -21,11 +19,12 @@ __all__ = ["dfs"]
 
 def dfs(spec: Spec, options: Options, progress: ProgressFn | None = None, *, exact: bool = False):
     run = Run(spec, "dfs", options, progress)
-    fp_of = fingerprint_function(exact)
+    fp_of = visited_key(spec, options, exact)
     index: dict = {}  # fingerprint -> state number
     parent = array("q")
     via = array("q")
     level = array("l")  # shallowest depth at which each state was met
+    expanded = bytearray()  # 1 once a state's transitions were counted (re-expansion counts none)
     stack: list = []
     coverage: dict[Hashable, int] = {}
     bound = options.depth
@@ -43,6 +42,7 @@ def dfs(spec: Spec, options: Options, progress: ProgressFn | None = None, *, exa
 
     def found(state: Hashable, node: int) -> None:
         level.append(0)
+        expanded.append(0)
         stack.append((state, node, 0))
 
     admit_initial(run, spec, fp_of, index, parent, via, found)
@@ -51,8 +51,9 @@ def dfs(spec: Spec, options: Options, progress: ProgressFn | None = None, *, exa
     stack.reverse()  # explore the first initial state first
 
     transitions = 0
-    deepest = 0
     expansions = 0
+    checks = [inv for _, inv in run.invariants]
+    watching = bool(run.unreached)  # reachability properties still to be met
     cur = -1
     t = None
     checking = -1  # the state whose invariants are being checked, for error reports
@@ -61,21 +62,22 @@ def dfs(spec: Spec, options: Options, progress: ProgressFn | None = None, *, exa
             s, cur, d = stack.pop()
             if d > level[cur]:
                 continue  # met again more shallowly since it was pushed
-            if d > deepest:
-                deepest = d
             if bound is not None and d >= bound:
-                run.cut("depth") if _has_successors(spec, s) else None
+                run.at_depth_bound(spec, (s,), cur, path)
                 continue
             expansions += 1
             if not expansions % CHECK_EVERY:
-                run.tick(len(parent), transitions, len(stack), deepest)
+                run.tick(len(parent), transitions, len(stack), max(level))
                 if run.stop:
                     break
+            first = not expanded[cur]
+            expanded[cur] = 1
             children = []
             k = -1
             for k, (a, t) in enumerate(spec.successors(s)):
-                kind = a if a.__class__ is str else a[0] if a.__class__ is tuple else action_kind(a)
-                coverage[kind] = coverage.get(kind, 0) + 1
+                if first:
+                    kind = a if a.__class__ is str else a[0] if a.__class__ is tuple else action_kind(a)
+                    coverage[kind] = coverage.get(kind, 0) + 1
                 fp = fp_of(t)
                 j = index.get(fp)
                 if j is None:
@@ -84,16 +86,25 @@ def dfs(spec: Spec, options: Options, progress: ProgressFn | None = None, *, exa
                     parent.append(cur)
                     via.append(k)
                     level.append(d + 1)
+                    expanded.append(0)
                     children.append((t, j, d + 1))
                     checking = j
-                    admit(t, j)
+                    for check in checks:
+                        if not check(t):
+                            admit(t, j)
+                            checks = [inv for _, inv in run.invariants]
+                            break
+                    if watching:
+                        run.check_reachability(t, path(j))
+                        watching = bool(run.unreached)
                     checking = -1
                 elif bound is not None and d + 1 < level[j]:
                     parent[j] = cur
                     via[j] = k
                     level[j] = d + 1
                     children.append((t, j, d + 1))
-            transitions += k + 1
+            if first:
+                transitions += k + 1
             if k < 0 and run.check_deadlock:
                 run.deadlocked(path(cur))
             children.reverse()
@@ -105,11 +116,7 @@ def dfs(spec: Spec, options: Options, progress: ProgressFn | None = None, *, exa
         run.cut("interrupted")
     except Exception as exc:
         run.raised(exc, t, path(checking) if checking >= 0 else None, path(cur))
-    return run.finish(len(parent), transitions, deepest, coverage_of(coverage),
-                      **fingerprint_stats(len(parent), exact))
-
-
-def _has_successors(spec: Spec, state: Hashable) -> bool:
-    for _ in spec.successors(state):
-        return True
-    return False
+    # the depth of the deepest state, by its shallowest path (a re-expanded state counts
+    # at its new depth, not at the deeper pass that found it first)
+    return run.finish(len(parent), transitions, max(level, default=0), coverage_of(coverage),
+                      **visited_stats(spec, options, len(parent), exact))

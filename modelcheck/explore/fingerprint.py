@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Hashable
 
-__all__ = ["fingerprint_function", "collision_probability"]
+__all__ = ["fingerprint_function", "visited_key", "visited_stats", "collision_probability"]
 
 
 def _whole(state: Hashable) -> Hashable:
@@ -34,3 +34,26 @@ def fingerprint_function(exact: bool) -> Callable[[Any], Hashable]:
 def collision_probability(n: int, bits: int = 64) -> float:
     """Chance that n uniformly random fingerprints hold a collision (TLC's estimate)."""
     return n * (n - 1) / 2 / float(2**bits)
+
+
+def visited_key(spec: Any, options: Any, exact: bool) -> Callable[[Any], Hashable]:
+    """What the visited set stores for a state: its fingerprint (or itself, ``exact``), or
+    with ``options.symmetry`` the same for its whole orbit (see symmetry.py)."""
+    if options.symmetry:
+        from .symmetry import key_function
+
+        return key_function(spec, exact)
+    return fingerprint_function(exact)
+
+
+def visited_stats(spec: Any, options: Any, n: int, exact: bool) -> dict:
+    """The result's notes on the visited set: how states are stored, collision odds, symmetry."""
+    stats: dict = {"visited_store": "exact states"} if exact else {
+        "visited_store": "64-bit fingerprints",
+        "fingerprint_collision_probability": collision_probability(n),
+    }
+    if options.symmetry:
+        from .symmetry import describe
+
+        stats["symmetry"] = describe(spec)
+    return stats

@@ -136,6 +136,24 @@ class Run:
         if not self.options.keep_going:
             self.stop = True
 
+    def at_depth_bound(self, spec: Spec, states: Sequence[Hashable], first: int,
+                       path: Callable[[int], Callable[[], tuple[int, Sequence[int]]]]) -> None:
+        """States found at exactly the depth bound (numbered ``first``, ``first + 1``...) are
+        not expanded: the run is cut by depth only if one of them has a successor, and
+        with deadlock checking each is still checked for having none."""
+        cut = False
+        for i, state in enumerate(states):
+            if next(iter(spec.successors(state)), None) is not None:
+                cut = True
+                if not self.check_deadlock:
+                    break
+            elif self.check_deadlock:
+                self.deadlocked(path(first + i))
+                if self.stop:
+                    break
+        if cut:
+            self.cut("depth")
+
     def reached(self, name: str, path: Callable[[], tuple[int, Sequence[int]]]) -> None:
         self.unreached = [(n, f) for n, f in self.unreached if n != name]
         self.result.reachability[name] = REACHED

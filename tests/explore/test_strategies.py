@@ -74,6 +74,29 @@ def test_dfs_reexpands_a_state_met_again_more_shallowly():
     assert explore(Shortcut(), "dfs", depth=4).distinct_states == 7
 
 
+@pytest.mark.parametrize("strategy", ["bfs", "dfs"])
+def test_a_deadlock_at_exactly_the_depth_bound_is_found(strategy):
+    # Chain(4) deadlocks in state 4, at depth 4: a bound of 4 finds the state, and the
+    # state must still be checked for having no successor
+    r = explore(Chain(length=4), strategy, depth=4)
+    assert [t.kind for t in r.violations] == ["deadlock"] and len(r.violations[0]) == 4
+
+
+@pytest.mark.parametrize("strategy", ["bfs", "dfs"])
+def test_a_bound_reached_by_states_without_successors_cuts_nothing(strategy):
+    r = explore(Chain(length=4), strategy, depth=4, deadlock=False)
+    assert r.cut_by == [] and r.complete and r.distinct_states == 5 and r.depth == 4
+    assert explore(Chain(length=4), strategy, depth=3, deadlock=False).cut_by == ["depth"]
+
+
+def test_dfs_counts_a_reexpanded_state_once():
+    bfs, dfs = (explore(Shortcut(), s, depth=4) for s in ("bfs", "dfs"))
+    # 0->1, 0->8, 1->2, 2->3, 8->3, 3->4, 4->5: seven transitions from the states within depth 4
+    assert bfs.transitions == dfs.transitions == 7
+    assert bfs.coverage == dfs.coverage == {"Go": 7}
+    assert bfs.depth == dfs.depth == 4  # 5 is at depth 4 through the shortcut, not 5
+
+
 def test_max_states_stops_early():
     r = explore(Equation(a=2, b=4, c=7), "bfs", max_states=1000)
     assert "max_states" in r.cut_by

@@ -1,0 +1,163 @@
+"""Symmetry reduction: states equal up to renaming interchangeable names are visited once.
+
+A spec declares groups of interchangeable names with :meth:`Spec.symmetry` (for an
+actor protocol, usually its node names; for some specs also its values) and how a
+renaming applies to a state with :meth:`Spec.permute` (the default renames the names
+wherever they occur in nested tuples, frozensets and attrs records; actor protocols
+also reorder their per-node records).  Two states in one orbit -- one renaming away
+from each other -- then get the same *key*: the smallest fingerprint over the orbit
+(TLC's approach: canonical form by enumeration), or the spec's own :meth:`canonical`
+form when it has a cheaper one (e.g. sorting interchangeable records).
+
+The explorers deduplicate on the key but keep exploring the state they found, never
+the canonical one, so every trace they report is a real path of the spec and replays
+(the bug Stateright once had was exploring the representative).
+
+A wrong declaration silently hides states, so before a run :func:`key_function`
+checks it on a sample of reachable states: every renaming must map successors to
+successors and leave every invariant's verdict unchanged, and ``canonical`` must be
+the same for a state and its renamings.  A declaration that fails is refused with the
+state and renaming that show it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+from collections import deque
+from typing import Any, Callable, Hashable, Sequence
+
+from ..spec import Spec, SpecError, rename
+
+__all__ = ["rename", "renamings", "key_function", "check_symmetry", "describe"]
+
+#: states of a short breadth-first search the declared symmetry is checked on
+SAMPLE_STATES = 300
+#: renamings tried on each sampled state (all of them when there are fewer)
+SAMPLE_RENAMINGS = 24
+
+def renamings(groups: Sequence[Sequence[Hashable]]) -> list[dict]:
+    """Every renaming that permutes each group within itself, but the identity."""
+    per_group = [[dict(zip(g, p)) for p in itertools.permutations(g)] for g in groups]
+    out = []
+    for combo in itertools.product(*per_group):
+        table: dict = {}
+        for part in combo:
+            table.update(part)
+        if any(k != v for k, v in table.items()):
+            out.append({k: v for k, v in table.items() if k != v})
+    return out
+
+
+def _groups(spec: Spec) -> list[tuple]:
+    groups = [tuple(g) for g in spec.symmetry() if len(tuple(g)) > 1]
+    flat = [x for g in groups for x in g]
+    if len(set(flat)) != len(flat):
+        raise SpecError(f"spec {spec.name!r}: its symmetry groups overlap or repeat a name")
+    return groups
+
+
+def describe(spec: Spec) -> str:
+    """``n1 n2 n3 interchangeable (6 renamings)`` for the summary."""
+    groups = _groups(spec)
+    count = len(renamings(groups)) + 1
+    names = "; ".join(" ".join(map(str, g)) for g in groups)
+    how = "spec's canonical form" if _has_canonical(spec) else "smallest fingerprint over the orbit"
+    return f"{names} interchangeable ({count} renamings; {how})"
+
+
+def _has_canonical(spec: Spec) -> bool:
+    return type(spec).canonical is not Spec.canonical
+
+
+def key_function(spec: Spec, exact: bool = False, *, check: bool = True) -> Callable[[Any], Hashable]:
+    """The deduplication key under the spec's declared symmetry (checked first on a sample).
+
+    Fingerprint mode: the 64-bit hash of the canonical form, or the smallest hash over
+    the orbit.  ``exact``: the canonical state itself, or the whole orbit as a frozenset.
+    """
+    groups = _groups(spec)
+    if not groups:
+        raise SpecError(f"spec {spec.name!r} declares no symmetry (Spec.symmetry returns no group of "
+                        "interchangeable names), so --symmetry cannot reduce it; run without it")
+    if check:
+        check_symmetry(spec)
+    if _has_canonical(spec):
+        canonical = spec.canonical
+        if exact:
+            return canonical
+        return lambda state: hash(canonical(state))
+    tables = renamings(groups)
+    permute = spec.permute
+    memos: list[dict] = [{} for _ in tables]
+    pairs = list(zip(tables, memos))
+
+    def trim() -> None:
+        for memo in memos:
+            memo.clear()
+
+    if exact:
+        def orbit(state):
+            if len(memos[0]) > 200_000:
+                trim()
+            return frozenset([state, *(permute(state, t, m) for t, m in pairs)])
+        return orbit
+
+    def smallest(state):
+        if len(memos[0]) > 200_000:
+            trim()
+        key = hash(state)
+        for t, m in pairs:
+            h = hash(permute(state, t, m))
+            if h < key:
+                key = h
+        return key
+    return smallest
+
+
+def check_symmetry(spec: Spec, samples: int = SAMPLE_STATES, seed: int = 0) -> None:
+    """Refuse a declared symmetry that some sampled state contradicts.
+
+    On the first ``samples`` states of a breadth-first search: each renaming tried must
+    turn the state's successors into the renamed state's successors, keep every
+    invariant's and reachability property's verdict, and (with ``canonical``) give the
+    same canonical form.
+    """
+    groups = _groups(spec)
+    tables = renamings(groups)
+    rng = random.Random(seed)
+    props = list(spec.invariants()) + list(spec.reachability())
+    canonical = spec.canonical if _has_canonical(spec) else None
+    seen: set = set()
+    queue: deque = deque()
+    for s in spec.initial_states():
+        if s not in seen:
+            seen.add(s)
+            queue.append(s)
+    checked = 0
+    while queue and checked < samples:
+        s = queue.popleft()
+        checked += 1
+        succ = [t for _, t in spec.successors(s)]
+        for t in succ:
+            if t not in seen and len(seen) < 4 * samples:
+                seen.add(t)
+                queue.append(t)
+        tried = tables if len(tables) <= SAMPLE_RENAMINGS else rng.sample(tables, SAMPLE_RENAMINGS)
+        for table in tried:
+            p = spec.permute(s, table, None)
+            how = ", ".join(f"{a}->{b}" for a, b in table.items())
+            for name, prop in props:
+                if bool(prop(s)) != bool(prop(p)):
+                    raise SpecError(f"spec {spec.name!r}: the declared symmetry is not one: renaming "
+                                    f"{how} changes the verdict of {name} on a reachable state; "
+                                    "fix Spec.symmetry or run without --symmetry")
+            mine = {spec.permute(t, table, None) for t in succ}
+            theirs = {t for _, t in spec.successors(p)}
+            if mine != theirs:
+                raise SpecError(f"spec {spec.name!r}: the declared symmetry is not one: renaming {how} "
+                                "does not map a reachable state's successors to the renamed state's "
+                                "successors; fix Spec.symmetry/permute or run without --symmetry")
+            if canonical is not None and canonical(p) != canonical(s):
+                raise SpecError(f"spec {spec.name!r}: canonical() differs between a reachable state and "
+                                f"its renaming {how}; it must be the same for the whole orbit")
