@@ -8,6 +8,7 @@ Exit codes: 0 no violation, 1 violation found, 2 usage or spec error.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -89,6 +90,36 @@ report_options = _options(
 )
 
 
+
+class MemorySize(click.ParamType):
+    """``8G``, ``512M``, ``100000`` (bytes) or ``0`` (no limit)."""
+
+    name = "size"
+    UNITS = {"": 1, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> int:
+        if isinstance(value, int):
+            return value
+        text = str(value).strip().upper().removesuffix("B").removesuffix("I")
+        unit = text[-1:] if text[-1:] in self.UNITS and not text[-1:].isdigit() else ""
+        try:
+            number = float(text[:-1] if unit else text)
+        except ValueError:
+            self.fail(f"{value!r} is not a size like 8G, 512M or 0", param, ctx)
+        if number < 0:
+            self.fail(f"{value!r} is negative", param, ctx)
+        return int(number * self.UNITS[unit])
+
+
+def fix_hash_seed() -> None:
+    """Checkpoints store string hashes, which CPython salts per process unless PYTHONHASHSEED
+    is set: run this command again in a process with a fixed seed (once)."""
+    if os.environ.get("PYTHONHASHSEED") not in (None, "random"):
+        return
+    env = dict(os.environ, PYTHONHASHSEED="0")
+    os.execve(sys.executable, [sys.executable, "-m", "modelcheck", *sys.argv[1:]], env)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="modelcheck")
 def main() -> None:
@@ -151,18 +182,30 @@ def list_specs(as_json: bool) -> None:
 @click.option("--engine", type=click.Choice(ENGINES), default="local", show_default=True,
               help="Where a parallel search runs: this machine, or a Ray cluster.")
 @click.option("--address", default=None, help="Ray cluster address (--engine ray; default: start a local one).")
+@click.option("--memory-limit", type=MemorySize(), default=None,
+              help="Stop with the partial summary past this much memory, e.g. 8G (default: 85% of "
+                   "what is available at the start; 0: none).")
+@click.option("--checkpoint", "checkpoint", default=None, metavar="DIR",
+              help="Save the search in DIR now and then and when it stops early (BFS).")
+@click.option("--checkpoint-every", type=click.FloatRange(min=0, min_open=True), default=60.0,
+              show_default=True, help="Seconds between checkpoints.")
+@click.option("--resume", default=None, metavar="DIR", help="Continue the search saved in DIR.")
 @report_options
 def explore(spec: str, params: tuple[str, ...], faults: str | None, strategy: str, depth: int | None,
             max_states: int | None, time_limit: float | None, walks: int, seed: int | None,
             keep_going: bool, deadlock: bool | None, exact: bool, symmetry: bool, workers: int,
-            engine: str, address: str | None, as_json: bool, out_dir: str,
+            engine: str, address: str | None, memory_limit: int | None, checkpoint: str | None,
+            checkpoint_every: float, resume: str | None, as_json: bool, out_dir: str,
             no_save: bool, quiet: bool) -> None:
     """Explore SPEC (a library name, ./file.py[:Class] or module:Class) and check its invariants."""
+    if (checkpoint or resume) and not exact:
+        fix_hash_seed()
     the_spec = build_spec(spec, params, faults)
     check_and_report(the_spec, lambda progress: run_explore(
         the_spec, strategy, depth=depth, max_states=max_states, time_limit=time_limit, keep_going=keep_going,
         deadlock=deadlock, walks=walks, seed=seed, exact=exact, symmetry=symmetry, workers=workers,
-        engine=engine, address=address, progress=progress),
+        engine=engine, address=address, memory_limit=memory_limit, checkpoint=checkpoint,
+        checkpoint_every=checkpoint_every, resume=resume, progress=progress),
         as_json, quiet, out_dir, no_save)
 
 

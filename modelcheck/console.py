@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
@@ -62,6 +63,12 @@ class ProgressDisplay:
 _STYLE = {HOLDS: "green", VIOLATED: "bold red", UNKNOWN: "yellow", REACHED: "green"}
 
 
+def _bound(name: str, value: Any) -> str:
+    if name == "memory_limit":
+        return f"{value / 2**20:,.0f} MiB"
+    return str(value)
+
+
 def print_summary(console: Console, result: Result, action_kinds: tuple[str, ...] = ()) -> None:
     style = "bold red" if not result.ok else ("bold green" if result.complete else "bold yellow")
     faults = ", ".join(f"{k}={v}" for k, v in result.faults.items())
@@ -75,10 +82,11 @@ def print_summary(console: Console, result: Result, action_kinds: tuple[str, ...
     table.add_row("transitions", f"{result.transitions:,}")
     table.add_row("depth", f"{result.depth}")
     table.add_row("time", f"{result.elapsed:.2f} s ({result.states_per_second:,.0f} distinct states/s)")
-    bounds = ", ".join(f"{k.replace('_', ' ')} {v}" + (" (reached)" if k in result.cut_by else "")
+    bounds = ", ".join(f"{k.replace('_', ' ')} {_bound(k, v)}" + (" (reached)" if k in result.cut_by else "")
                        for k, v in result.bounds.items())
-    if "interrupted" in result.cut_by:
-        bounds = (bounds + ", " if bounds else "") + "interrupted"
+    for reason, shown in (("interrupted", "interrupted"), ("memory_limit", "memory limit reached")):
+        if reason in result.cut_by and reason not in result.bounds:
+            bounds = (bounds + ", " if bounds else "") + shown
     table.add_row("bounds", bounds or "none")
     if faults:
         table.add_row("faults", faults)
@@ -91,6 +99,13 @@ def print_summary(console: Console, result: Result, action_kinds: tuple[str, ...
                       f"{result.stats['fingerprint_collision_probability']:.1e}")
     elif "visited_store" in result.stats:
         table.add_row("visited set", result.stats["visited_store"])
+    if "symmetry" in result.stats:
+        table.add_row("symmetry", result.stats["symmetry"])
+    if "resumed_after" in result.stats:
+        table.add_row("resumed", f"from a checkpoint, after {result.stats['resumed_after']:.2f} s of search")
+    if "checkpoint" in result.stats:
+        where = str(Path(result.stats["checkpoint"]).parent)
+        table.add_row("checkpoint", f"saved: continue with --resume {where}")
     table.add_row("deadlock check", "on" if result.deadlock_checked else "off")
     console.print(table)
 

@@ -89,4 +89,6 @@ class Result:
             bits.append(f"within the time limit of {self.bounds.get('time_limit')}s")
         if "interrupted" in self.cut_by:
             bits.append("before the run was interrupted")
+        if "memory_limit" in self.cut_by:
+            bits.append(f"in the first {self.distinct_states:,} states (memory limit reached)")
         return "no violation " + ", ".join(bits)

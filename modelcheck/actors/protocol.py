@@ -131,6 +131,22 @@ class Cluster(NamedTuple):
 
 _new = tuple.__new__
 _EMPTY = frozenset()
+_NODE_RECORDS: dict[tuple[str, ...], type] = {}
+
+
+def nodes_record(names: tuple[str, ...]) -> type:
+    """The per-node record class for these node names (``nodes.n2``), one per name tuple so
+    states pickle (multiprocess search, checkpoints) and compare across protocol instances."""
+    cls = _NODE_RECORDS.get(names)
+    if cls is None:
+        cls = namedtuple("Nodes", names)
+        cls.__reduce__ = lambda self: (_rebuild_nodes, (self._fields, tuple(self)))
+        _NODE_RECORDS[names] = cls
+    return cls
+
+
+def _rebuild_nodes(names: tuple[str, ...], values: tuple) -> tuple:
+    return _new(nodes_record(names), values)
 _KEYWORDS = frozenset(keyword.kwlist)
 
 
@@ -276,7 +292,7 @@ class Protocol(Spec):
         self._explicit = bool(self.explicit_persistence)
         # per-node records (states, timers, disk, clocks) are named tuples keyed by node name,
         # so a counterexample reads nodes.n2.term rather than nodes[1].term
-        self._Nodes = namedtuple("Nodes", names)
+        self._Nodes = nodes_record(names)
         # crash/restart: a crashed node is its initial state with the durable fields kept
         self._fresh = self._per_node(self.init(name) if j < n - k else None for j, name in enumerate(names))
         self._durable = tuple(self.durable)

@@ -31,6 +31,10 @@ def explore(
     workers: int = 1,
     engine: str = "local",
     address: str | None = None,
+    memory_limit: int | None = None,
+    checkpoint: str | None = None,
+    checkpoint_every: float = 60.0,
+    resume: str | None = None,
     progress: ProgressFn | None = None,
 ) -> Result:
     """Explore ``spec`` with ``strategy`` (``bfs``, ``dfs`` or ``random``) and return the Result.
@@ -40,7 +44,11 @@ def explore(
     continues past a violation to find the first violation of every invariant.
     ``symmetry`` deduplicates states equal up to the spec's declared symmetry;
     ``workers`` > 1 or ``engine="ray"`` runs a parallel, level-synchronous BFS that
-    finds the same states and the same shortest traces.
+    finds the same states and the same shortest traces.  ``memory_limit`` (bytes; None:
+    85% of the memory available at the start, 0: none) stops the run with its partial
+    summary rather than letting the machine kill it.  ``checkpoint`` (a directory) saves
+    an in-process BFS every ``checkpoint_every`` seconds and when it stops early;
+    ``resume`` continues one.
     """
     if strategy not in STRATEGIES:
         raise SpecError(f"unknown strategy {strategy!r}; choose one of {', '.join(STRATEGIES)}")
@@ -49,6 +57,9 @@ def explore(
     parallel = workers > 1 or engine == "ray"
     if parallel and strategy != "bfs":
         raise SpecError(f"--workers and --engine ray run breadth-first search only, not {strategy}")
+    if (checkpoint or resume) and (strategy != "bfs" or parallel):
+        raise SpecError("--checkpoint and --resume work with the in-process breadth-first search "
+                        "(no --strategy dfs/random, --workers or --engine ray)")
     if address is not None and engine != "ray":
         raise SpecError("--address names a Ray cluster; use it with --engine ray")
     for name, value, low in (("depth", depth, 0), ("max_states", max_states, 1), ("walks", walks, 1),
@@ -62,11 +73,12 @@ def explore(
             seed = _random.SystemRandom().randrange(2**32)
         options = Options(depth=50 if depth is None else depth, max_states=max_states,
                           time_limit=time_limit, keep_going=keep_going, deadlock=deadlock,
-                          seed=seed, walks=walks, symmetry=symmetry)
+                          seed=seed, walks=walks, symmetry=symmetry, memory_limit=memory_limit)
         return random_walks(spec, options, progress)
     options = Options(depth=depth, max_states=max_states, time_limit=time_limit,
                       keep_going=keep_going, deadlock=deadlock, seed=seed, symmetry=symmetry,
-                      workers=workers, engine=engine, address=address)
+                      workers=workers, engine=engine, address=address, memory_limit=memory_limit,
+                      checkpoint=checkpoint, checkpoint_every=checkpoint_every, resume=resume)
     if parallel:
         from .parallel import parallel_bfs  # multiprocessing / Ray only when asked for
 

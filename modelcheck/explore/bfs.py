@@ -41,25 +41,53 @@ def bfs(spec: Spec, options: Options, progress: ProgressFn | None = None, *, exa
         if run.unreached:
             run.check_reachability(state, path(node))
 
-    initial: dict = {}
-    admit_initial(run, spec, fp_of, initial, parent, via, lambda state, node: queue.append(state))
-    seen.update(initial)
-    if run.stop:
-        queue.clear()
-
     max_depth = options.depth
     max_states = options.max_states or -1
     successors = spec.successors
-    checks = [inv for _, inv in run.invariants]
-    watching = bool(run.unreached)  # reachability properties still to be met
-    n = len(parent)  # distinct states found
+    n = 0  # distinct states found
     transitions = 0
     depth = 0
-    level_end = n  # number of the first state of the next level
-    cur = -1
-    next_tick = CHECK_EVERY
+    cur = -1  # the state being expanded
     t = None
     checking = -1  # the state whose invariants are being checked, for error reports
+    saver = None
+    if options.checkpoint:
+        from .checkpoint import Checkpointer
+
+        saver = Checkpointer(spec, options, exact)
+    if options.resume:
+        from .checkpoint import load_checkpoint
+
+        saved = load_checkpoint(options.resume, spec, options, exact)
+        seen.update(saved["seen"])
+        parent.extend(saved["parent"])
+        via.extend(saved["via"])
+        queue.extend(saved["queue"])
+        coverage.update(saved["coverage"])
+        n, transitions, depth, level_end, cur = (saved[k] for k in ("n", "transitions", "depth", "level_end", "cur"))
+        run.restore(saved["run"])
+    else:
+        initial: dict = {}
+        admit_initial(run, spec, fp_of, initial, parent, via, lambda state, node: queue.append(state))
+        seen.update(initial)
+        if run.stop:
+            queue.clear()
+        n = len(parent)
+        level_end = n  # number of the first state of the next level
+    done = cur  # the last state whose expansion finished
+    next_tick = cur + CHECK_EVERY + 1
+    checks = [inv for _, inv in run.invariants]
+    watching = bool(run.unreached)  # reachability properties still to be met
+
+    def snapshot() -> dict:
+        """The search as it stands, for a checkpoint: a state taken from the queue but not
+        (fully) expanded goes back to its front, to be expanded again on resume."""
+        pending = done < cur
+        return {"seen": array("q", seen) if not exact else set(seen), "parent": parent, "via": via,
+                "queue": ([s] if pending else []) + list(queue), "coverage": coverage, "n": n,
+                "transitions": transitions, "depth": depth, "level_end": level_end,
+                "cur": cur - 1 if pending else cur, "run": run.snapshot()}
+
     if max_depth is not None and max_depth <= 0 and queue:
         try:
             run.at_depth_bound(spec, list(queue), 0, path)
@@ -90,6 +118,8 @@ def bfs(spec: Spec, options: Options, progress: ProgressFn | None = None, *, exa
             if cur == next_tick:
                 next_tick += CHECK_EVERY
                 run.tick(n, transitions, len(queue) + 1, depth)
+                if saver is not None and saver.due():
+                    saver.save(snapshot())
                 if run.stop:
                     break
             k = -1
@@ -115,6 +145,7 @@ def bfs(spec: Spec, options: Options, progress: ProgressFn | None = None, *, exa
                     watching = bool(run.unreached)
                 checking = -1
             transitions += k + 1
+            done = cur
             if k < 0 and run.check_deadlock:
                 run.deadlocked(path(cur))
             if run.stop:
@@ -128,6 +159,9 @@ def bfs(spec: Spec, options: Options, progress: ProgressFn | None = None, *, exa
         run.raised(exc, t, path(checking) if checking >= 0 else None, path(cur))
     finally:
         gc.set_threshold(*thresholds)
+    if saver is not None and queue and run.result.error is None and (
+            {"time_limit", "interrupted", "memory_limit", "max_states"} & set(run.result.cut_by)):
+        run.result.stats["checkpoint"] = saver.save(snapshot())
     deepest = depth + 1 if n > level_end else depth
     return run.finish(n, transitions, deepest, coverage_of(coverage),
                       **visited_stats(spec, options, n, exact))

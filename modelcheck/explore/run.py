@@ -44,6 +44,14 @@ class Options:
     #: "local" (this machine) or "ray" (a Ray cluster at ``address``)
     engine: str = "local"
     address: str | None = None
+    #: stop with the partial summary when the process's resident memory passes this many
+    #: bytes (None: 85% of the memory available when the run starts; 0: no limit)
+    memory_limit: int | None = None
+    #: breadth-first search: save a checkpoint in this directory every ``checkpoint_every``
+    #: seconds and when the run stops early; ``resume`` continues from one
+    checkpoint: str | None = None
+    checkpoint_every: float = 60.0
+    resume: str | None = None
 
 
 @attrs.define
@@ -90,6 +98,33 @@ class Run:
             deadlock_checked=self.check_deadlock,
         )
         self.stop = False
+        self.memory_limit = default_memory_limit() if options.memory_limit is None else options.memory_limit
+        if options.memory_limit:
+            bounds["memory_limit"] = options.memory_limit
+
+    # -- checkpoints -------------------------------------------------------------
+
+    def snapshot(self) -> dict:
+        """What this run found so far, for a checkpoint (see checkpoint.py)."""
+        res = self.result
+        return {"active": [n for n, _ in self.invariants], "unreached": [n for n, _ in self.unreached],
+                "check_deadlock": self.check_deadlock, "elapsed": time.monotonic() - self.started,
+                "invariants": dict(res.invariants), "reachability": dict(res.reachability),
+                "violations": list(res.violations), "examples": dict(res.examples)}
+
+    def restore(self, saved: dict) -> None:
+        """Continue a checkpointed run: its verdicts and traces, its active properties, and
+        its elapsed time (so rates and times cover the whole search)."""
+        res = self.result
+        self.invariants = [(n, f) for n, f in self.invariants if n in saved["active"]]
+        self.unreached = [(n, f) for n, f in self.unreached if n in saved["unreached"]]
+        self.check_deadlock = saved["check_deadlock"]
+        self.started -= saved["elapsed"]
+        res.invariants.update(saved["invariants"])
+        res.reachability.update(saved["reachability"])
+        res.violations[:0] = saved["violations"]
+        res.examples.update(saved["examples"])
+        res.stats["resumed_after"] = round(saved["elapsed"], 3)
 
     # -- the clock ---------------------------------------------------------
 
@@ -98,6 +133,9 @@ class Run:
         now = time.monotonic()
         if self.deadline is not None and now >= self.deadline:
             self.cut("time_limit")
+            self.stop = True
+        if self.memory_limit and resident_memory() > self.memory_limit:
+            self.cut("memory_limit")
             self.stop = True
         if self.progress is not None:
             self.progress(
@@ -254,6 +292,35 @@ def trace_path(parent: Any, via: Any, node: int) -> Callable[[], tuple[int, list
         return via[j], steps
 
     return build
+
+
+def resident_memory() -> int:
+    """This process's resident set size in bytes (Linux /proc; else the peak, from getrusage)."""
+    try:
+        with open("/proc/self/statm", "rb") as f:
+            return int(f.read().split()[1]) * _PAGE
+    except OSError:
+        import resource
+
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def default_memory_limit() -> int:
+    """85% of what this process has now plus what the machine has available (0: unknown)."""
+    try:
+        with open("/proc/meminfo") as f:
+            info = {line.split(":")[0]: int(line.split()[1]) * 1024 for line in f}
+        return int(0.85 * (info["MemAvailable"] + resident_memory()))
+    except (OSError, KeyError, ValueError, IndexError):
+        return 0
+
+
+try:
+    import os as _os
+
+    _PAGE = _os.sysconf("SC_PAGE_SIZE")
+except (ValueError, OSError, AttributeError):
+    _PAGE = 4096
 
 
 def admit_initial(run: "Run", spec: Spec, fp_of: Callable[[Any], Hashable], seen: Any,

@@ -1,0 +1,119 @@
+"""Checkpoints of a breadth-first search, so a long run can stop and later go on.
+
+A checkpoint is one file, ``DIR/checkpoint.pickle``, replaced atomically (written
+beside it, flushed, then renamed), so a crash while saving leaves the previous one.
+It holds what the search loop needs to continue exactly where it was: the visited
+fingerprints, parent links, the queue of states still to expand, the counters, and
+the verdicts and traces found so far; plus what it was a search *of* (spec reference,
+parameters, faults, fingerprint and symmetry settings), which ``--resume`` checks
+against the spec it is given.
+
+Fingerprints are ``hash()`` values, and CPython salts the hash of strings per process:
+a checkpoint of fingerprints is only valid in a process with the same salt.  So
+checkpointing needs a fixed ``PYTHONHASHSEED`` (the ``modelcheck`` command sets one
+itself) and every checkpoint records a probe hash that resuming compares; ``--exact``
+runs store whole states and have no such restriction.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import sys
+import tempfile
+import time
+from typing import Any
+
+from ..registry import reference
+from ..spec import Spec, SpecError
+
+__all__ = ["Checkpointer", "load_checkpoint", "FILE", "hash_probe", "require_stable_hash"]
+
+FILE = "checkpoint.pickle"
+FORMAT, VERSION = "modelcheck.checkpoint", 1
+
+
+def hash_probe() -> int:
+    """A hash that differs between processes with different string-hash salts."""
+    return hash(("modelcheck", "checkpoint probe"))
+
+
+def require_stable_hash(exact: bool) -> None:
+    """Refuse to checkpoint fingerprints that a later process could not reproduce."""
+    if exact or not sys.flags.hash_randomization:
+        return
+    raise SpecError("checkpoints of fingerprints need a fixed hash seed: set PYTHONHASHSEED "
+                    "(e.g. PYTHONHASHSEED=0; the modelcheck command sets it itself) or use --exact")
+
+
+def _identity(spec: Spec, options: Any, exact: bool) -> dict:
+    return {"spec": reference(spec), "params": spec.params(),
+            "faults": dict(getattr(spec, "fault_summary", lambda: {})()),
+            "exact": exact, "symmetry": options.symmetry}
+
+
+class Checkpointer:
+    """Saves the search now and then (every ``options.checkpoint_every`` seconds) and at the end."""
+
+    def __init__(self, spec: Spec, options: Any, exact: bool) -> None:
+        require_stable_hash(exact)
+        self.directory = options.checkpoint
+        self.every = options.checkpoint_every
+        self.identity = _identity(spec, options, exact)
+        self.last = time.monotonic()
+        self.saved = 0
+        try:
+            os.makedirs(self.directory, exist_ok=True)
+        except OSError as exc:
+            raise SpecError(f"cannot create checkpoint directory {self.directory}: {exc.strerror}") from exc
+
+    def due(self) -> bool:
+        return time.monotonic() - self.last >= self.every
+
+    def save(self, search: dict) -> str:
+        data = {"format": FORMAT, "version": VERSION, "probe": hash_probe(),
+                "python": sys.version.split()[0], **self.identity, "search": search}
+        path = os.path.join(self.directory, FILE)
+        fd, tmp = tempfile.mkstemp(prefix=".checkpoint-", dir=self.directory)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                pickle.dump(data, f, protocol=pickle.HIGHEST_PROTOCOL)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            raise
+        self.last = time.monotonic()
+        self.saved += 1
+        return path
+
+
+def load_checkpoint(directory: str, spec: Spec, options: Any, exact: bool) -> dict:
+    """The saved search in ``directory``, after checking it is a search of this spec."""
+    path = os.path.join(directory, FILE)
+    try:
+        with open(path, "rb") as f:
+            data = pickle.load(f)
+    except FileNotFoundError:
+        raise SpecError(f"no checkpoint in {directory} (expected {path}); "
+                        "write one with --checkpoint DIR") from None
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError) as exc:
+        raise SpecError(f"cannot read checkpoint {path}: {exc}") from None
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise SpecError(f"{path} is not a modelcheck checkpoint")
+    if data.get("version") != VERSION:
+        raise SpecError(f"{path} is checkpoint format version {data.get('version')}; "
+                        f"this modelcheck reads version {VERSION}")
+    mine = _identity(spec, options, exact)
+    for key, value in mine.items():
+        if data.get(key) != value:
+            raise SpecError(f"checkpoint {path} is of a different run: its {key} is {data.get(key)!r}, "
+                            f"this run's is {value!r}; resume with the same spec, parameters and options")
+    if not exact and data.get("probe") != hash_probe():
+        raise SpecError(f"checkpoint {path} was written by a process with another string-hash salt "
+                        f"(Python {data.get('python')}); resume with the same PYTHONHASHSEED and Python")
+    return data["search"]

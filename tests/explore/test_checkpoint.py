@@ -1,0 +1,90 @@
+"""Checkpoint and resume (--checkpoint/--resume) and the memory limit: a stopped search
+goes on to exactly the result of an uninterrupted one."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from modelcheck import SpecError, explore
+from modelcheck.explore.checkpoint import FILE
+from modelcheck.specs.twophase import TwoPhase
+
+from test_cli import modelcheck
+
+
+def same_search(a, b) -> None:
+    assert (a.distinct_states, a.transitions, a.depth, a.coverage, a.verdict) == \
+           (b.distinct_states, b.transitions, b.depth, b.coverage, b.verdict)
+
+
+def test_a_search_stopped_and_resumed_equals_one_run(tmp_path):
+    # in-process tests store whole states (--exact): pytest's hash seed is random
+    spec = TwoPhase(rms=5)
+    full = explore(spec, "bfs", exact=True)
+    part = explore(spec, "bfs", exact=True, max_states=3000, checkpoint=str(tmp_path))
+    assert part.cut_by == ["max_states"] and part.stats["checkpoint"] == str(tmp_path / FILE)
+    again = explore(spec, "bfs", exact=True, max_states=6000, checkpoint=str(tmp_path), resume=str(tmp_path))
+    assert again.cut_by == ["max_states"] and 6000 <= again.distinct_states < 8832
+    rest = explore(spec, "bfs", exact=True, resume=str(tmp_path))
+    assert rest.complete and rest.distinct_states == 8832
+    same_search(rest, full)
+    assert [p.name for p in tmp_path.iterdir()] == [FILE]  # no temporary files left behind
+
+
+def test_a_violation_found_after_resuming_has_the_shortest_trace(tmp_path):
+    spec = TwoPhase(rms=4, bug="early-commit")
+    full = explore(spec, "bfs", exact=True)
+    explore(spec, "bfs", exact=True, max_states=20, checkpoint=str(tmp_path))
+    rest = explore(spec, "bfs", exact=True, resume=str(tmp_path))
+    assert rest.violations[0].steps == full.violations[0].steps and len(full.violations[0]) == 5
+    same_search(rest, full)
+
+
+def test_a_checkpoint_of_another_run_is_refused(tmp_path):
+    explore(TwoPhase(rms=4), "bfs", exact=True, max_states=100, checkpoint=str(tmp_path))
+    with pytest.raises(SpecError, match="different run: its params"):
+        explore(TwoPhase(rms=5), "bfs", exact=True, resume=str(tmp_path))
+    with pytest.raises(SpecError, match="different run: its exact"):
+        explore(TwoPhase(rms=4), "bfs", resume=str(tmp_path))
+    with pytest.raises(SpecError, match="no checkpoint in"):
+        explore(TwoPhase(rms=4), "bfs", exact=True, resume=str(tmp_path / "nothing"))
+    (tmp_path / FILE).write_bytes(b"not a pickle")
+    with pytest.raises(SpecError, match="cannot read checkpoint"):
+        explore(TwoPhase(rms=4), "bfs", exact=True, resume=str(tmp_path))
+
+
+def test_fingerprints_need_a_fixed_hash_seed(tmp_path):
+    if os.environ.get("PYTHONHASHSEED") not in (None, "random"):
+        pytest.skip("this process has a fixed hash seed")
+    with pytest.raises(SpecError, match="fixed hash seed"):
+        explore(TwoPhase(), "bfs", max_states=10, checkpoint=str(tmp_path))
+
+
+def test_checkpointing_is_for_in_process_bfs(tmp_path):
+    with pytest.raises(SpecError, match="in-process breadth-first"):
+        explore(TwoPhase(), "dfs", exact=True, checkpoint=str(tmp_path))
+
+
+def test_cli_checkpoint_and_resume_with_fingerprints(tmp_path):
+    # the command fixes the seed itself: pytest's own (random) one is not passed on
+    assert "PYTHONHASHSEED" not in os.environ or os.environ["PYTHONHASHSEED"] == "random"
+    r = modelcheck("explore", "twophase", "-p", "rms=6", "--max-states", "20000", "--checkpoint", "ck",
+                   cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "continue with --resume ck" in r.stdout
+    r = modelcheck("explore", "twophase", "-p", "rms=6", "--resume", "ck", "--json", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["distinct_states"] == 50816 and out["complete"]
+
+
+def test_memory_limit_stops_with_the_partial_summary(tmp_path):
+    r = modelcheck("explore", "twophase", "-p", "rms=7", "--memory-limit", "1M", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "(memory limit reached)" in r.stdout and "memory limit 1 MiB (reached)" in r.stdout
+    r = modelcheck("explore", "twophase", "--memory-limit", "12X", cwd=tmp_path)
+    assert r.returncode == 2 and "not a size like 8G" in r.stderr
+    assert explore(TwoPhase(rms=5), "bfs", memory_limit=0).complete  # 0: no limit
