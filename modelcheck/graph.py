@@ -19,6 +19,7 @@ from typing import Any
 
 import networkx as nx
 
+from .explore.walks import initial_states, spec_raised
 from .registry import reference
 from .spec import Spec, SpecError
 from .trace.format import encode_state
@@ -36,13 +37,28 @@ class GraphTooLarge(SpecError):
 
 
 def state_graph(spec: Spec, max_states: int = DEFAULT_MAX_STATES) -> nx.MultiDiGraph:
-    """Every reachable state of ``spec`` and every transition between them (BFS)."""
+    """Every reachable state of ``spec`` and every transition between them (BFS).
+
+    A spec that raises is a SpecError naming the exception, where it was raised, and
+    the shortest path of actions to the state it raised on.
+    """
     graph = nx.MultiDiGraph(spec=reference(spec), params=spec.params())
     invariants = spec.invariants()
     number: dict[Any, int] = {}
+    #: node -> (the node it was first reached from, the action's label); initial states: (-1, index)
+    came_from: list[tuple[int, Any]] = []
     queue: deque = deque()
 
-    def add(state: Any, depth: int, initial: bool) -> int:
+    def named(node: int) -> str:
+        """The state ``node`` as its shortest path of actions from an initial state."""
+        labels = []
+        while came_from[node][0] >= 0:
+            node, label = came_from[node]
+            labels.append(label)
+        start = f"initial state #{came_from[node][1]}"
+        return f"the state reached from {start} by {', '.join(reversed(labels))}" if labels else start
+
+    def add(state: Any, depth: int, via: tuple[int, Any]) -> int:
         try:
             found = number.get(state)
         except TypeError as exc:
@@ -56,25 +72,34 @@ def state_graph(spec: Spec, max_states: int = DEFAULT_MAX_STATES) -> nx.MultiDiG
                 f"the state graph of {describe_run(graph.graph)} has more than {max_states:,} states; "
                 "raise --max-states or choose smaller parameters (the graph is meant for small models)")
         node = number[state] = len(number)
+        came_from.append(via)
+        broken = []
+        for name, check in invariants:
+            try:
+                if not check(state):
+                    broken.append(name)
+            except Exception as exc:
+                what = f"the spec raised while checking invariant {name} on {named(node)}"
+                raise spec_raised(what, exc) from exc
         encoded = encode_state(state)
         graph.add_node(node, state=json.dumps(encoded, ensure_ascii=False),
                        label="\n".join(f"{k}={format_value(v)}" for k, v in flatten(encoded).items()),
-                       depth=depth, initial=initial, deadlock=False,
-                       violates=",".join(name for name, check in invariants if not check(state)))
+                       depth=depth, initial=via[0] < 0, deadlock=False, violates=",".join(broken))
         queue.append((state, node, depth))
         return node
 
-    for s in spec.initial_states():
-        add(s, 0, True)
+    for index, s in enumerate(initial_states(spec)):
+        add(s, 0, (-1, index))
     while queue:
         state, node, depth = queue.popleft()
         try:
-            enabled = list(spec.successors(state))
+            enabled = [(spec.format_action(action), nxt) for action, nxt in spec.successors(state)]
         except Exception as exc:
-            raise SpecError(f"the spec raised while computing successors: {type(exc).__name__}: {exc}") from exc
+            what = f"the spec raised while computing the successors of {named(node)}"
+            raise spec_raised(what, exc) from exc
         graph.nodes[node]["deadlock"] = not enabled
-        for index, (action, nxt) in enumerate(enabled):
-            graph.add_edge(node, add(nxt, depth + 1, False), action=spec.format_action(action), index=index)
+        for index, (label, nxt) in enumerate(enabled):
+            graph.add_edge(node, add(nxt, depth + 1, (node, label)), action=label, index=index)
     return graph
 
 

@@ -23,6 +23,7 @@ import attrs
 from rich.text import Text
 
 from .registry import reference
+from .explore.walks import initial_states, spec_raised
 from .spec import Spec, SpecError
 from .trace.format import encode_state
 from .trace.render import describe_run, flatten, format_value, step_lines
@@ -53,12 +54,14 @@ class Simulation:
     initial: Any  # JSON form
     moments: tuple[Moment, ...]
     #: "steps" (the budget ran out), "deadlock" (no transition enabled), "quiescent" (every
-    #: enabled transition leaves the state as it is) or "violation"
+    #: enabled transition leaves the state as it is), "violation" or "error" (the spec raised)
     ended_by: str
     initially_true: tuple[str, ...] = ()
     initially_violated: tuple[str, ...] = ()
     descriptions: dict[str, str] = attrs.field(factory=dict)
     explanations: dict[str, str] = attrs.field(factory=dict)
+    #: ended_by "error": what the spec raised, where (the state the run stops at)
+    error: str | None = None
 
     @property
     def violated(self) -> tuple[str, ...]:
@@ -67,12 +70,16 @@ class Simulation:
 
     @property
     def exit_code(self) -> int:
-        """1 when an invariant was broken (as ``explore``), 0 otherwise."""
-        return 1 if self.ended_by == "violation" else 0
+        """1 when an invariant was broken, 2 when the spec raised (as ``explore``), 0 otherwise."""
+        return {"violation": 1, "error": 2}.get(self.ended_by, 0)
 
 
 def simulate(spec: Spec, steps: int, seed: int | None = None) -> Simulation:
-    """Run ``spec`` for at most ``steps`` uniformly random steps from a random initial state."""
+    """Run ``spec`` for at most ``steps`` uniformly random steps from a random initial state.
+
+    A spec that raises on its initial states is a SpecError (there is no run to show);
+    one that raises later ends the run there (``ended_by`` "error"), the steps so far kept.
+    """
     if steps < 0:
         raise SpecError(f"steps must be >= 0, not {steps}")
     if seed is None:
@@ -81,40 +88,50 @@ def simulate(spec: Spec, steps: int, seed: int | None = None) -> Simulation:
     invariants = spec.invariants()
     props = spec.reachability()
 
-    initial = sorted(spec.initial_states(), key=lambda s: json.dumps(encode_state(s), sort_keys=True))
-    if not initial:
-        raise SpecError("the spec has no initial state")
+    initial = sorted(initial_states(spec), key=lambda s: json.dumps(encode_state(s), sort_keys=True))
     state = start = initial[rng.randrange(len(initial))]
-    holding = {name for name, check in props if check(state)}
-    broken = tuple(name for name, check in invariants if not check(state))
-    initially_true = tuple(name for name, _ in props if name in holding)
-    initially_violated = broken
+    initially_true: tuple[str, ...] = ()
+    initially_violated: tuple[str, ...] = ()
+    broken: tuple[str, ...] = ()
     moments: list[Moment] = []
-    ended_by = "violation" if broken else "steps"
-    while not broken and len(moments) < steps:
-        try:
-            enabled = [(spec.format_action(a), t) for a, t in spec.successors(state)]
-        except Exception as exc:
-            raise SpecError(f"the spec raised while computing successors after {len(moments)} steps: "
-                            f"{type(exc).__name__}: {exc}") from exc
-        if not enabled:
-            ended_by = "deadlock"
-            break
-        moving = [(label, t) for label, t in enabled if t != state]
-        if not moving:
-            ended_by = "quiescent"
-            break
-        moving.sort(key=lambda pair: pair[0])
-        label, state = moving[rng.randrange(len(moving))]
-        now = {name for name, check in props if check(state)}
-        broken = tuple(name for name, check in invariants if not check(state))
-        moments.append(Moment(len(moments) + 1, label, encode_state(state),
-                              reached=tuple(n for n, _ in props if n in now - holding),
-                              lost=tuple(n for n, _ in props if n in holding - now),
-                              violated=broken))
-        holding = now
-        if broken:
-            ended_by = "violation"
+    error = None
+    try:
+        holding = _holding(props, state, "the initial state")
+        broken = _broken(invariants, state, "the initial state")
+        initially_violated = broken
+        initially_true = tuple(name for name, _ in props if name in holding)
+        ended_by = "violation" if broken else "steps"
+        while not broken and len(moments) < steps:
+            where = f"the state after step {len(moments)}" if moments else "the initial state"
+            try:
+                enabled = [(spec.format_action(a), t) for a, t in spec.successors(state)]
+            except Exception as exc:
+                raise spec_raised(f"the spec raised while computing the successors of {where}", exc) from exc
+            if not enabled:
+                ended_by = "deadlock"
+                break
+            moving = [(label, t) for label, t in enabled if t != state]
+            if not moving:
+                ended_by = "quiescent"
+                break
+            moving.sort(key=lambda pair: pair[0])
+            label, state = moving[rng.randrange(len(moving))]
+            where = f"the state after step {len(moments) + 1}"
+            try:
+                now = _holding(props, state, where)
+                broken = _broken(invariants, state, where)
+            except SpecError:
+                moments.append(Moment(len(moments) + 1, label, encode_state(state)))
+                raise
+            moments.append(Moment(len(moments) + 1, label, encode_state(state),
+                                  reached=tuple(n for n, _ in props if n in now - holding),
+                                  lost=tuple(n for n, _ in props if n in holding - now),
+                                  violated=broken))
+            holding = now
+            if broken:
+                ended_by = "violation"
+    except SpecError as exc:
+        ended_by, error, broken = "error", str(exc), ()
     cls = type(spec)
     return Simulation(
         spec=reference(spec), params=spec.params(),
@@ -122,8 +139,25 @@ def simulate(spec: Spec, steps: int, seed: int | None = None) -> Simulation:
         initial=encode_state(start), moments=tuple(moments), ended_by=ended_by,
         initially_true=initially_true, initially_violated=initially_violated,
         descriptions={n: cls.describe_property(n) for n in [*dict(props), *dict(invariants)]},
-        explanations={n: text for n in broken if (text := spec.explain(n, state))},
+        explanations={n: text for n in broken if (text := spec.explain(n, state))}, error=error,
     )
+
+
+def _holding(props: list, state: Any, where: str) -> set[str]:
+    """The sometimes-properties true in ``state``; one that raises is a SpecError naming it."""
+    return {name for name, check in props if _check("sometimes-property", name, check, state, where)}
+
+
+def _broken(invariants: list, state: Any, where: str) -> tuple[str, ...]:
+    """The invariants ``state`` breaks; one that raises is a SpecError naming it."""
+    return tuple(name for name, check in invariants if not _check("invariant", name, check, state, where))
+
+
+def _check(kind: str, name: str, check: Any, state: Any, where: str) -> bool:
+    try:
+        return check(state)
+    except Exception as exc:
+        raise spec_raised(f"the spec raised while checking {kind} {name} in {where}", exc) from exc
 
 
 def _about(sim: Simulation, name: str) -> str:
@@ -158,6 +192,10 @@ def render_simulation(sim: Simulation) -> Iterator[Text]:
                 yield Text(f"  {line}", style="red")
         yield Text(f"stopped after {n} steps: an invariant is violated "
                    f"(modelcheck explore finds the shortest such trace)", style="bold red")
+    elif sim.ended_by == "error":
+        yield Text(f"error: {sim.error}", style="bold red")
+        yield Text(f"stopped after {n} steps: the spec raised (same seed, same run: --seed {sim.seed})",
+                   style="bold red")
     elif sim.ended_by == "deadlock":
         yield Text(f"stopped after {n} steps: no transition is enabled", style="bold yellow")
     elif sim.ended_by == "quiescent":

@@ -1,12 +1,17 @@
 """``modelcheck graph``: the reachable state graph, exported as DOT, GraphML or JSON."""
 
 import json
+import re
 import shutil
 from pathlib import Path
 
 import networkx as nx
+import pytest
 
-from test_cli import modelcheck
+from modelcheck import SpecError
+from modelcheck.graph import state_graph
+from models import BadInvariant, Raises
+from test_cli import MODELS, modelcheck
 
 ELECTION = Path(__file__).parent / "trace" / "data" / "election.py"
 
@@ -109,3 +114,23 @@ def test_usage_errors(tmp_path):
     assert r.returncode == 2 and "unknown parameter 'nodes'" in r.stderr and "Traceback" not in r.stderr
     r = modelcheck("graph", "twophase", "--format", "png", cwd=tmp_path)
     assert r.returncode == 2 and "'png' is not one of" in r.stderr
+
+
+def test_a_spec_that_raises_is_one_line_naming_the_path_to_the_state(tmp_path):
+    r = modelcheck("graph", f"{MODELS}:Raises", cwd=tmp_path)
+    assert r.returncode == 2 and r.stdout == "" and "Traceback" not in r.stderr
+    assert re.fullmatch(r"error: the spec raised while computing the successors of the state reached from initial "
+                        r"state #0 by Step, Step, Step: ZeroDivisionError: boom at 3 \(at models\.py:\d+ in "
+                        r"successors\)\n", r.stderr)
+    r = modelcheck("graph", f"{MODELS}:BadInvariant", "-p", "at=2", cwd=tmp_path)
+    assert r.returncode == 2 and r.stdout == "" and "Traceback" not in r.stderr
+    assert re.fullmatch(r"error: the spec raised while checking invariant fragile on the state reached from initial "
+                        r"state #0 by Step, Step: ValueError: invariant bug at 2 \(at models\.py:\d+ in fragile\)\n",
+                        r.stderr)
+
+
+def test_state_graph_of_a_spec_that_raises_is_a_spec_error():
+    with pytest.raises(SpecError, match="checking invariant fragile on initial state #0: ValueError"):
+        state_graph(BadInvariant(at=0))
+    with pytest.raises(SpecError, match="successors of the state reached from initial state #0 by Step, Step, Step"):
+        state_graph(Raises())

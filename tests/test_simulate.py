@@ -4,7 +4,9 @@ import re
 import shutil
 from pathlib import Path
 
-from test_cli import modelcheck
+from modelcheck.simulate import simulate as run_simulation
+from models import BadInvariant, Raises
+from test_cli import MODELS, modelcheck
 
 ELECTION = Path(__file__).parent / "trace" / "data" / "election.py"
 
@@ -111,3 +113,32 @@ def test_usage_errors(tmp_path):
     assert r.returncode == 2 and "unknown spec 'nosuch'" in r.stderr
     r = modelcheck("simulate", "twophase", "--steps", "-1", cwd=tmp_path)
     assert r.returncode == 2 and "Traceback" not in r.stderr
+
+
+def test_an_invariant_that_raises_ends_the_run_there_with_exit_2(tmp_path):
+    r = modelcheck("simulate", f"{MODELS}:BadInvariant", "--seed", "1", cwd=tmp_path)
+    assert r.returncode == 2 and "Traceback" not in r.stderr + r.stdout
+    lines = r.stdout.splitlines()
+    assert lines[-4:-2] == ["  3 Step", "     state: 2 -> 3"]  # the timeline up to the state it raised on
+    assert re.fullmatch(r"error: the spec raised while checking invariant fragile in the state after step 3: "
+                        r"ValueError: invariant bug at 3 \(at models\.py:\d+ in fragile\)", lines[-2])
+    assert lines[-1] == "stopped after 3 steps: the spec raised (same seed, same run: --seed 1)"
+
+
+def test_successors_that_raise_end_the_run_there(tmp_path):
+    r = modelcheck("simulate", f"{MODELS}:Raises", "--seed", "1", cwd=tmp_path)
+    assert r.returncode == 2 and "Traceback" not in r.stderr + r.stdout
+    assert re.search(r"\n  3 Step\n     state: 2 -> 3\nerror: the spec raised while computing the successors of "
+                     r"the state after step 3: ZeroDivisionError: boom at 3 \(at models\.py:\d+ in successors\)\n",
+                     r.stdout)
+
+
+def test_a_spec_that_raises_is_an_error_simulation():
+    sim = run_simulation(BadInvariant(at=3), 10, seed=1)
+    assert sim.ended_by == "error" and sim.exit_code == 2 and len(sim.moments) == 3
+    assert sim.moments[-1].state == 3 and sim.violated == ()
+    assert "ValueError: invariant bug at 3" in sim.error
+    start = run_simulation(BadInvariant(at=0), 10, seed=1)
+    assert start.ended_by == "error" and start.moments == () and "in the initial state" in start.error
+    sim = run_simulation(Raises(), 10, seed=1)
+    assert sim.ended_by == "error" and len(sim.moments) == 3 and "ZeroDivisionError: boom at 3" in sim.error

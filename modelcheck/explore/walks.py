@@ -3,36 +3,83 @@
 Each walk starts from a random initial state and takes uniformly random enabled
 transitions, checking every invariant at every step, until the depth bound, a
 state with no enabled transition, or a violation.  The same seed gives the same
-walks; the shortest violating prefix found is reported.
+walks; the shortest violating prefix found is reported.  The walks stop early at
+``max_states`` distinct states (cut by max_states, as BFS is).  A spec that raises
+ends the run with an error and the walk that led to the state where it raised, as
+BFS reports it (:meth:`Run.raised`).
 """
 
 from __future__ import annotations
 
 import random
-from typing import Hashable
+from typing import Any, Hashable
 
 from ..result import VIOLATED
-from ..spec import Spec, action_kind
-from .run import Options, ProgressFn, Run, coverage_of, rebuild
+from ..spec import Spec, SpecError, action_kind
+from .run import Options, ProgressFn, Run, _where, coverage_of, rebuild
 
-__all__ = ["random_walks"]
+__all__ = ["random_walks", "initial_states", "spec_raised"]
+
+
+def spec_raised(what: str, exc: BaseException) -> SpecError:
+    """A spec's own exception as a one-line SpecError: what it was doing, the exception, where."""
+    return SpecError(f"{what}: {type(exc).__name__}: {exc}{_where(exc)}")
+
+
+def initial_states(spec: Spec) -> list[Any]:
+    """The spec's initial states as a list; a spec that raises or has none is a SpecError.
+
+    There is no state yet, so no trace to report: the modes that sample executions
+    (random walks, simulation, fuzzing, the state graph) stop with this error.
+    """
+    try:
+        initial = list(spec.initial_states())
+    except SpecError:
+        raise
+    except Exception as exc:
+        raise spec_raised("the spec raised on its initial states", exc) from exc
+    if not initial:
+        raise SpecError("the spec has no initial state: initial_states() returned nothing")
+    return initial
 
 
 def random_walks(spec: Spec, options: Options, progress: ProgressFn | None = None):
     run = Run(spec, "random", options, progress)
     rng = random.Random(options.seed)
-    initial = list(spec.initial_states())
+    initial = initial_states(spec)
     bound = options.depth
+    max_states = options.max_states
     coverage: dict[Hashable, int] = {}
     lengths: list[int] = []
     seen: set[int] = set()
     transitions = 0
     best: dict[str, tuple[int, list[int], str]] = {}  # property -> (init, steps, kind)
-    error = None
-    walk = 0
+    init, steps, s = 0, [], None
+    checking = True  # False while computing successors, for error reports
+
+    def path(i: int, st: list[int]):
+        st = list(st)
+        return lambda: (i, st)
+
+    def arrive(state: Any) -> list[str]:
+        """Count ``state`` seen, note the sometimes-properties it meets; the invariants it breaks."""
+        seen.add(hash(state))
+        broken = [n for n, inv in run.invariants if not inv(state)]
+        for name, prop in run.unreached:
+            if prop(state):
+                run.reached(name, path(init, steps))
+        return broken
+
+    def full() -> bool:
+        """The state budget is spent (checked before any more work, so it cuts only real work)."""
+        if max_states is not None and len(seen) >= max_states:
+            run.cut("max_states")
+            run.stop = True
+        return run.stop
+
     try:
         for walk in range(options.walks):
-            if run.stop:
+            if run.stop or full():
                 break
             if walk % 64 == 0:
                 run.tick(len(seen), transitions, options.walks - walk, max(lengths, default=0))
@@ -40,15 +87,12 @@ def random_walks(spec: Spec, options: Options, progress: ProgressFn | None = Non
                     break
             init = rng.randrange(len(initial))
             s = initial[init]
-            steps: list[int] = []
-            seen.add(hash(s))
-            bad = [n for n, inv in run.invariants if not inv(s)]
-            while not bad and len(steps) < bound:
-                try:
-                    succ = list(spec.successors(s))
-                except Exception as exc:  # the spec raised: keep the walk that led there
-                    error = (init, list(steps), exc)
-                    break
+            steps = []
+            checking = True
+            bad = arrive(s)
+            while not bad and len(steps) < bound and not full():
+                checking = False
+                succ = list(spec.successors(s))
                 if not succ:
                     if run.check_deadlock:
                         bad = ["deadlock"]
@@ -59,25 +103,20 @@ def random_walks(spec: Spec, options: Options, progress: ProgressFn | None = Non
                 coverage[kind] = coverage.get(kind, 0) + 1
                 transitions += 1
                 steps.append(k)
-                seen.add(hash(s))
-                bad = [n for n, inv in run.invariants if not inv(s)]
-                for name, prop in run.unreached:
-                    if prop(s):
-                        run.reached(name, lambda i=init, st=list(steps): (i, st))
+                checking = True
+                bad = arrive(s)
             lengths.append(len(steps))
-            if error is not None:
-                break
             for name in bad:
                 if name not in best or len(steps) < len(best[name][1]):
                     best[name] = (init, list(steps), "deadlock" if name == "deadlock" else "invariant")
     except KeyboardInterrupt:
         run.cut("interrupted")
-    if error is not None:
-        init, steps, exc = error
-        run.failed(exc, lambda: (init, steps), "the spec raised while computing successors")
-    for name, (init, steps, kind) in sorted(best.items()):
-        run.result.violations.append(rebuild(spec, kind, name, init, steps, strategy="random",
-                                             seed=options.seed))
+    except Exception as exc:  # a bug in the spec: report it with the walk that led there
+        lengths.append(len(steps))
+        here = path(init, steps)
+        run.raised(exc, s, here if checking else None, here)
+    for name, (i, st, kind) in sorted(best.items()):
+        run.result.violations.append(rebuild(spec, kind, name, i, st, strategy="random", seed=options.seed))
         if kind == "invariant":
             run.result.invariants[name] = VIOLATED
     run.result.bounds["walks"] = options.walks

@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 from typing import Any, Hashable
 
+import attrs
 from hypothesis import HealthCheck, Phase, Verbosity, given, seed as hypothesis_seed, settings
 from hypothesis.errors import Flaky
 
@@ -25,7 +26,7 @@ from ..trace.model import Trace
 from ..trace.render import render_trace
 from ..trace.store import DEFAULT_DIR, save_trace
 from .shrink import shrink
-from .strategies import Schedule, schedules, spec_of
+from .strategies import Failure, Schedule, schedules, spec_of
 
 __all__ = ["fuzz", "check_spec", "CounterexampleFound", "render"]
 
@@ -62,7 +63,9 @@ class _Tally:
         self.actions: dict[Hashable, int] = {}  # folded into kinds by coverage_of
         self.first: tuple[int, float, int] | None = None  # examples, seconds, steps
 
-    def observe(self, schedule: Schedule) -> None:
+    def observe(self, schedule: Schedule) -> Schedule:
+        """Count ``schedule`` and check its sometimes-properties; returns it, cut at the state
+        where a sometimes-property raised (an error failure) if one did."""
         self.calls += 1
         run = self.run
         if self.first is None and self.calls % PROGRESS_EVERY == 0:
@@ -77,10 +80,25 @@ class _Tally:
         for action in schedule.actions:
             self.actions[action] = self.actions.get(action, 0) + 1
         if run.unreached:
-            for n, state in enumerate(schedule.states):
-                run.check_reachability(state, lambda n=n: (schedule.initial, schedule.indices[:n]))
+            schedule = self._reachability(schedule)
         if schedule.failure is not None and self.first is None:
             self.first = (self.calls, time.monotonic() - run.started, len(schedule))
+        return schedule
+
+    def _reachability(self, schedule: Schedule) -> Schedule:
+        run = self.run
+        for n, state in enumerate(schedule.states):
+            for name, prop in list(run.unreached):
+                try:
+                    met = prop(state)
+                except Exception as exc:  # the spec raised: the schedule up to this state is the report
+                    what = f"the spec raised while checking sometimes-property {name}"
+                    failure = Failure("error", "error", exc, what)
+                    return attrs.evolve(schedule, indices=schedule.indices[:n], actions=schedule.actions[:n],
+                                        states=schedule.states[:n + 1], failure=failure)
+                if met:
+                    run.reached(name, lambda n=n: (schedule.initial, schedule.indices[:n]))
+        return schedule
 
 
 def _settings(examples: int | None) -> settings:
@@ -131,7 +149,7 @@ def fuzz(spec: Spec | str, *, examples: int | None = None, max_steps: int | None
     @hypothesis_seed(seed)
     @given(schedules(the_spec, max_steps=steps))
     def execute(schedule: Schedule) -> None:
-        tally.observe(schedule)
+        schedule = tally.observe(schedule)
         if schedule.failure is not None:
             raise _Failed(schedule)
 
@@ -173,7 +191,7 @@ def _record(run: Run, schedule: Schedule) -> None:
     elif failure.kind == "deadlock":
         run.deadlocked(path)
     else:
-        run.failed(failure.exception, path, "the spec raised while computing successors")
+        run.failed(failure.exception, path, failure.what)
 
 
 def render(spec: Spec, trace: Trace) -> str:

@@ -26,6 +26,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis.errors import InvalidArgument
 
+from ..explore.walks import spec_raised
 from ..replay import replay, spec_from_trace
 from ..spec import SpecError
 from ..trace.format import TraceFileError, read_trace
@@ -120,6 +121,9 @@ class CounterexampleItem(pytest.Item):
             outcome = replay(data, spec_from_trace(data))
         except (TraceFileError, SpecError) as exc:
             raise NoLongerReproduces(f"cannot replay {name}: {exc}") from None
+        except Exception as exc:  # the spec raised where replay does not expect it (initial states...)
+            raise NoLongerReproduces(f"cannot replay {name}: "
+                                     f"{spec_raised('the spec raised', exc)}") from None
         if outcome.outcome == "reproduced":
             return
         hint = ("if the bug was fixed on purpose, delete the file" if outcome.outcome == "fixed" else

@@ -5,7 +5,8 @@ of every later index, so it often stops at a schedule with a few steps that do n
 matter.  Here steps are removed by their *action*: the remaining actions are
 re-executed (:func:`follow`), each matched among the transitions enabled in the state
 it reaches.  A candidate counts when every action is enabled and the run ends in the
-same failure (same kind, same invariant), possibly earlier than the last step.
+same failure (same kind, same invariant; for an error, raised doing the same thing), possibly
+earlier than the last step.
 
 Passes, repeated until none makes progress:
 
@@ -63,14 +64,14 @@ def shrink(schedule: Schedule) -> Schedule:
 def _attempt(schedule: Schedule, similar: bool) -> Attempt:
     """Re-execute candidate actions; the candidate if it fails as ``schedule`` does, else None."""
     spec, initial, failure = schedule.spec, schedule.initial, schedule.failure
-    target = (failure.kind, failure.property)
+    target = (failure.kind, failure.property, failure.what)
 
     def attempt(actions: Sequence[Hashable], hints: Sequence[int] = ()) -> Schedule | None:
         try:
             got = follow(spec, initial, actions, hints, similar)
         except NotEnabled:
             return None
-        if got.failure is not None and (got.failure.kind, got.failure.property) == target:
+        if got.failure is not None and (got.failure.kind, got.failure.property, got.failure.what) == target:
             return got
         return None
 

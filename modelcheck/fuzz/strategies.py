@@ -21,7 +21,8 @@ from typing import Any, Callable, Hashable, Sequence
 import attrs
 from hypothesis import strategies as st
 
-from ..spec import Spec, SpecError, action_kind
+from ..explore.walks import initial_states
+from ..spec import Spec, action_kind
 from ..trace.format import encode_state
 
 __all__ = ["Failure", "Schedule", "schedules", "follow", "closest", "spec_of"]
@@ -33,8 +34,10 @@ class Failure:
 
     kind: str
     property: str
-    #: for kind=error: what the spec raised while computing successors
+    #: for kind=error: what the spec raised (in the last state's successors or properties)
     exception: BaseException | None = attrs.field(default=None, eq=False)
+    #: for kind=error: what the spec was doing ("the spec raised while checking invariant x")
+    what: str = ""
 
 
 @attrs.frozen(repr=False)
@@ -43,7 +46,7 @@ class Schedule:
 
     ``states`` has one more item than ``indices`` (the initial state comes first).
     ``failure`` is set when the last state breaks an invariant, is a deadlock the spec
-    asks to report, or the spec raised while computing its successors.
+    asks to report, or the spec raised while computing its successors or checking it.
     """
 
     spec: Spec
@@ -92,7 +95,7 @@ def walk(spec: Spec, initial: int, choose: Chooser, max_steps: int | None = None
         try:
             enabled = list(spec.successors(state))
         except Exception as exc:  # the spec raised: the schedule that led here is the report
-            failure = Failure("error", "error", exc)
+            failure = Failure("error", "error", exc, "the spec raised while computing successors")
             break
         if not enabled:
             if spec.check_deadlock:
@@ -111,8 +114,11 @@ def walk(spec: Spec, initial: int, choose: Chooser, max_steps: int | None = None
 
 def _broken(invariants: list[tuple[str, Callable[[Any], bool]]], state: Any) -> Failure | None:
     for name, holds in invariants:
-        if not holds(state):
-            return Failure("invariant", name)
+        try:
+            if not holds(state):
+                return Failure("invariant", name)
+        except Exception as exc:  # the spec raised: an error at this state, not a crash of Hypothesis
+            return Failure("error", "error", exc, f"the spec raised while checking invariant {name}")
     return None
 
 
@@ -220,9 +226,7 @@ def schedules(spec: Spec | str, *, max_steps: int = 50, params: dict[str, Any] |
     the_spec = spec_of(spec, params, faults)
     if max_steps < 0:
         raise ValueError(f"max_steps must be >= 0, not {max_steps}")
-    count = len(list(the_spec.initial_states()))
-    if count == 0:
-        raise SpecError("the spec has no initial state: initial_states() returned nothing")
+    count = len(initial_states(the_spec))
 
     @st.composite
     def draw_schedule(draw: Callable[[st.SearchStrategy], Any]) -> Schedule:

@@ -8,7 +8,7 @@ from modelcheck.replay import replay
 from modelcheck.result import UNKNOWN, VIOLATED
 from modelcheck.trace.format import read_trace, trace_to_dict
 
-from models import Chain, Raises
+from models import BadInvariant, Chain, Raises
 from fuzz_helpers import assert_one_minimal
 
 BUG = {"bug": "early-commit"}
@@ -76,6 +76,52 @@ def test_spec_that_raises_is_an_error_trace():
     assert "ZeroDivisionError: boom at 3" in r.error.error
     with pytest.raises(CounterexampleFound, match="boom at 3"):
         check_spec(Raises(), examples=5, seed=0, save_to=None, expect_violation=True)
+
+
+def test_invariant_that_raises_is_an_error_trace_to_that_state():
+    r = fuzz(BadInvariant(at=3), examples=5, seed=0)
+    assert r.exit_code == 2 and r.error.last_state == 3 and len(r.error) == 3
+    assert r.error.error.startswith("the spec raised while checking invariant fragile: ValueError: invariant bug "
+                                    "at 3 (at models.py:")
+    start = fuzz(BadInvariant(at=0), examples=5, seed=0)
+    assert start.exit_code == 2 and len(start.error) == 0 and "invariant bug at 0" in start.error.error
+    with pytest.raises(CounterexampleFound, match="checking invariant fragile: ValueError: invariant bug at 3"):
+        check_spec(BadInvariant(at=3), examples=5, seed=0, save_to=None)
+
+
+def test_sometimes_property_that_raises_is_an_error_trace_to_that_state():
+    from modelcheck import Spec, sometimes
+
+    class SometimesRaises(Spec):
+        def initial_states(self):
+            return [0]
+
+        def successors(self, s):
+            return [("Step", s + 1)] if s < 5 else []
+
+        @sometimes
+        def five(self, s):
+            if s == 3:
+                raise ValueError("sometimes bug at 3")
+            return s == 5
+
+    r = fuzz(SometimesRaises(), examples=5, seed=0)
+    assert r.exit_code == 2 and r.error.last_state == 3 and len(r.error) == 3
+    assert "checking sometimes-property five: ValueError: sometimes bug at 3" in r.error.error
+
+
+def test_initial_states_that_raise_are_a_spec_error():
+    from modelcheck import Spec, SpecError
+
+    class BadStart(Spec):
+        def initial_states(self):
+            raise KeyError("no initial")
+
+        def successors(self, s):
+            return []
+
+    with pytest.raises(SpecError, match="the spec raised on its initial states: KeyError: 'no initial'"):
+        fuzz(BadStart(), examples=5, seed=0)
 
 
 def test_deadlock_is_reported_when_the_spec_asks():

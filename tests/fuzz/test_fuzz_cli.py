@@ -1,6 +1,8 @@
 """``modelcheck fuzz`` through the installed command, as a user runs it."""
 
 import json
+import re
+from pathlib import Path
 
 from fuzz_helpers import run_modelcheck as modelcheck
 
@@ -36,3 +38,13 @@ def test_fuzz_no_save_and_usage_errors(tmp_path):
     for args in (["nosuchspec"], ["twophase", "-p", "rms=zero"], ["twophase", "--faults", "crash=1"]):
         bad = modelcheck("fuzz", *args, cwd=tmp_path)
         assert bad.returncode == 2 and "error:" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_fuzz_spec_that_raises_in_an_invariant_exits_2_without_traceback(tmp_path):
+    models = Path(__file__).parent.parent / "models.py"
+    r = modelcheck("fuzz", f"{models}:BadInvariant", "-n", "5", "--seed", "0", "--no-save", cwd=tmp_path)
+    assert r.returncode == 2, r.stderr
+    assert "Traceback" not in r.stdout + r.stderr
+    assert re.search(r"error: the spec raised while checking invariant fragile: ValueError: invariant bug at 3 "
+                     r"\(at models\.py:\d+ in fragile\)", r.stdout)
+    assert "the spec raised after 3 steps (found by fuzz seed 0)" in r.stdout

@@ -103,6 +103,54 @@ def test_the_fixture_fuzzes_in_one_line_and_saves_where_replay_looks(pytester):
     again.stdout.fnmatch_lines([f"counterexamples/{path.name}::replay PASSED*"])
 
 
+FLIP = """
+from modelcheck import Spec, invariant
+
+class Flip(Spec):
+    def initial_states(self):
+        {start}
+
+    def successors(self, s):
+        return [("Step", s + 1)] if s < 5 else []
+
+    @invariant
+    def fragile(self, s):
+        if s == 3:
+            raise ValueError("invariant bug at 3")
+        return True
+"""
+
+
+def test_the_fixture_reports_a_spec_that_raises_as_a_failed_test(pytester):
+    pytester.path.joinpath("flip.py").write_text(FLIP.format(start="return [0]"))
+    pytester.makepyfile("""
+        def test_flip(modelcheck_fuzz):
+            modelcheck_fuzz("./flip.py:Flip", examples=5, seed=0)
+    """)
+    result = pytester.runpytest()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*CounterexampleFound: modelcheck fuzz: error: the spec raised while checking "
+                                 "invariant fragile: ValueError: invariant bug at 3 (at flip.py:*in fragile)*"])
+    result.stdout.no_fnmatch_line("*while generating*")  # not an error inside Hypothesis's data generation
+
+
+def test_a_counterexample_whose_spec_now_raises_fails_in_one_message(pytester):
+    pytester.path.joinpath("flip.py").write_text(FLIP.format(start="return [0]"))
+    pytester.makepyfile("""
+        def test_flip(modelcheck_fuzz):
+            modelcheck_fuzz("./flip.py:Flip", examples=5, seed=0)
+    """)
+    pytester.runpytest().assert_outcomes(failed=1)  # saves the error trace under counterexamples/
+    (path,) = (pytester.path / "counterexamples").glob("*.json")
+    pytester.path.joinpath("flip.py").write_text(FLIP.format(start='raise KeyError("no initial")'))
+    result = pytester.runpytest(f"counterexamples/{path.name}")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines([f"cannot replay {path.name}: the spec raised: KeyError: 'no initial' "
+                                 "(at flip.py:6 in initial_states)"])
+    result.stdout.no_fnmatch_line("*Traceback*")
+    result.stdout.no_fnmatch_line("*raise KeyError*")
+
+
 def test_deep_profile_runs_more_examples_of_longer_schedules(pytester):
     pytester.makepyfile("""
         from hypothesis import settings
