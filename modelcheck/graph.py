@@ -19,7 +19,7 @@ from typing import Any
 
 import networkx as nx
 
-from .explore.walks import initial_states, spec_raised
+from .explore.run import initial_states, spec_raised
 from .registry import reference
 from .spec import Spec, SpecError
 from .trace.format import encode_state

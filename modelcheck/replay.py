@@ -44,7 +44,10 @@ def spec_from_trace(data: dict[str, Any]) -> Spec:
 
 def replay(data: dict[str, Any], spec: Spec | None = None) -> Replay:
     spec = spec or spec_from_trace(data)
-    initial = list(spec.initial_states())
+    try:
+        initial = list(spec.initial_states())
+    except Exception as exc:
+        return Replay("diverged", f"the spec raised on its initial states: {type(exc).__name__}: {exc}", 0)
     index = data["initial"]["index"]
     if index >= len(initial):
         return Replay("diverged", f"initial state #{index} no longer exists "
@@ -81,7 +84,11 @@ def replay(data: dict[str, Any], spec: Spec | None = None) -> Replay:
 def _verdict(spec: Spec, data: dict[str, Any], state: Any) -> Replay:
     kind, prop, n = data["kind"], data["property"], len(data["steps"])
     if kind == "error":
+        # the spec raised either checking a property of the last state or computing its successors
+        checks = [f for _, f in spec.invariants()] + [f for _, f in spec.reachability()]
         try:
+            for check in checks:
+                check(state)
             list(spec.successors(state))
         except Exception as exc:
             return Replay("reproduced", f"the spec still raises after {n} steps: {type(exc).__name__}: {exc}")

@@ -23,7 +23,7 @@ import attrs
 from rich.text import Text
 
 from .registry import reference
-from .explore.walks import initial_states, spec_raised
+from .explore.run import initial_states, spec_raised
 from .spec import Spec, SpecError
 from .trace.format import encode_state
 from .trace.render import describe_run, flatten, format_value, step_lines

@@ -323,33 +323,60 @@ except (ValueError, OSError, AttributeError):
     _PAGE = 4096
 
 
+def spec_raised(what: str, exc: BaseException) -> SpecError:
+    """A spec's own exception as a one-line SpecError: what it was doing, the exception, where."""
+    return SpecError(f"{what}: {type(exc).__name__}: {exc}{_where(exc)}")
+
+
+def initial_states(spec: Spec) -> list[Any]:
+    """The spec's initial states as a list; a spec that raises or has none is a SpecError.
+
+    There is no state yet, so no trace to report: the modes that sample executions
+    (random walks, simulation, fuzzing, the state graph) stop with this error.
+    """
+    try:
+        initial = list(spec.initial_states())
+    except SpecError:
+        raise
+    except Exception as exc:
+        raise spec_raised("the spec raised on its initial states", exc) from exc
+    if not initial:
+        raise SpecError("the spec has no initial state: initial_states() returned nothing")
+    return initial
+
+
 def admit_initial(run: "Run", spec: Spec, fp_of: Callable[[Any], Hashable], seen: Any,
                   parent: Any, via: Any, found: Callable[[Hashable, int], None]) -> None:
-    """Number the distinct initial states and check them; spec errors become results, not tracebacks."""
+    """Number the distinct initial states and check them.  A spec that raises while making
+    them is a one-line SpecError (there is no state to show); an invariant that raises on
+    one is an error result with that state."""
     state: Any = None
-    try:
-        for k, state in enumerate(spec.initial_states()):
+    node = -1
+    for k, state in enumerate(initial_states(spec)):
+        try:
             fp = fp_of(state)
-            if fp in seen:
-                continue
-            node = len(parent)
-            seen[fp] = node
-            parent.append(-1)
-            via.append(k)
-            found(state, node)
+        except TypeError as exc:
+            if "unhashable" in str(exc):
+                raise unhashable_error(state) from exc
+            raise
+        if fp in seen:
+            continue
+        node = len(parent)
+        seen[fp] = node
+        parent.append(-1)
+        via.append(k)
+        found(state, node)
+        try:
             for name, inv in list(run.invariants):
                 if not inv(state):
                     run.violated(name, trace_path(parent, via, node))
             if run.unreached:
                 run.check_reachability(state, trace_path(parent, via, node))
-    except TypeError as exc:
-        if "unhashable" in str(exc):
-            raise unhashable_error(state) from exc
-        run.failed(exc, lambda: (0, []), "the spec raised on its initial states")
-    except SpecError:
-        raise
-    except Exception as exc:
-        run.failed(exc, lambda: (0, []), "the spec raised on its initial states")
+        except SpecError:
+            raise
+        except Exception as exc:
+            run.failed(exc, trace_path(parent, via, node), "the spec raised while checking an invariant of its initial states")
+            return
 
 
 def _where(exc: BaseException) -> str:

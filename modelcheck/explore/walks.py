@@ -16,31 +16,9 @@ from typing import Any, Hashable
 
 from ..result import VIOLATED
 from ..spec import Spec, SpecError, action_kind
-from .run import Options, ProgressFn, Run, _where, coverage_of, rebuild
+from .run import Options, ProgressFn, Run, coverage_of, initial_states, rebuild
 
 __all__ = ["random_walks", "initial_states", "spec_raised"]
-
-
-def spec_raised(what: str, exc: BaseException) -> SpecError:
-    """A spec's own exception as a one-line SpecError: what it was doing, the exception, where."""
-    return SpecError(f"{what}: {type(exc).__name__}: {exc}{_where(exc)}")
-
-
-def initial_states(spec: Spec) -> list[Any]:
-    """The spec's initial states as a list; a spec that raises or has none is a SpecError.
-
-    There is no state yet, so no trace to report: the modes that sample executions
-    (random walks, simulation, fuzzing, the state graph) stop with this error.
-    """
-    try:
-        initial = list(spec.initial_states())
-    except SpecError:
-        raise
-    except Exception as exc:
-        raise spec_raised("the spec raised on its initial states", exc) from exc
-    if not initial:
-        raise SpecError("the spec has no initial state: initial_states() returned nothing")
-    return initial
 
 
 def random_walks(spec: Spec, options: Options, progress: ProgressFn | None = None):

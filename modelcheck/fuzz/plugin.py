@@ -26,7 +26,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis.errors import InvalidArgument
 
-from ..explore.walks import spec_raised
+from ..explore.run import spec_raised
 from ..replay import replay, spec_from_trace
 from ..spec import SpecError
 from ..trace.format import TraceFileError, read_trace

@@ -21,7 +21,7 @@ from typing import Any, Callable, Hashable, Sequence
 import attrs
 from hypothesis import strategies as st
 
-from ..explore.walks import initial_states
+from ..explore.run import initial_states
 from ..spec import Spec, action_kind
 from ..trace.format import encode_state
 

@@ -178,3 +178,13 @@ def test_changeable_model_defaults():
     Changeable.stride, Changeable.stop = 1, 6
     r = explore(Changeable(), "bfs")
     assert len(r.violations[0]) == 4
+
+
+@pytest.mark.parametrize("strategy", ["bfs", "dfs"])
+def test_initial_states_that_raise_are_a_one_line_error(strategy):
+    class NoStart(Chain):
+        def initial_states(self):
+            raise KeyError("no initial")
+
+    with pytest.raises(SpecError, match="raised on its initial states: KeyError: 'no initial'"):
+        explore(NoStart(), strategy)

@@ -64,3 +64,15 @@ def test_save_is_deterministic_and_atomic(tmp_path):
     b = save_trace(trace, tmp_path)
     assert a == b and [p.name for p in tmp_path.iterdir()] == [a.name]
     assert json.loads(a.read_text()) == trace_to_dict(trace)
+
+
+def test_an_error_trace_of_an_invariant_that_raised_is_reproduced():
+    from models import BadInvariant
+
+    from modelcheck import explore
+    from modelcheck.trace.format import trace_to_dict
+
+    r = explore(BadInvariant(at=3), "bfs")
+    data = trace_to_dict(r.error)
+    assert replay(data, BadInvariant(at=3)).outcome == "reproduced"
+    assert replay(data, BadInvariant(at=99)).outcome == "fixed"
