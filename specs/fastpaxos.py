@@ -68,6 +68,7 @@ from typing import NamedTuple
 from modelcheck import invariants
 from modelcheck import Param, SpecError, invariant, sometimes
 from modelcheck.actors import Message, Protocol, majority, record, send, set_timer
+from modelcheck.actors.quorum import fast_quorum, fast_recovery_votes
 
 IDLE, PREPARING, ACCEPTING = "idle", "preparing", "accepting"
 COORDINATOR_VALUE = "v1"  # what the coordinator proposes in a classic round when it is free
@@ -75,27 +76,6 @@ NOTHING: frozenset = frozenset()
 
 
 # -- quorum arithmetic (generic; a candidate for modelcheck/actors/quorum.py) -------------
-
-def fast_quorum(n: int, classic: int) -> int:
-    """The smallest fast quorum of ``n`` acceptors such that any classic quorum of
-    ``classic`` acceptors and any two fast quorums intersect (Fast Paxos, section 3):
-    ``classic + 2 * fast > 2 * n``, and three fast quorums intersect too."""
-    return max((2 * n - classic) // 2 + 1, 2 * n // 3 + 1)
-
-
-def fast_quorums_intersect(n: int, classic: int, fast: int) -> bool:
-    """The Quorum Requirement of Fast Paxos (section 3) in sizes: two classic quorums, a classic
-    quorum and two fast quorums, and three fast quorums of ``n`` acceptors always share an
-    acceptor."""
-    return 2 * classic > n and classic + 2 * fast > 2 * n and 3 * fast > 2 * n
-
-
-def fast_recovery_votes(n: int, quorum: int, reported: int) -> int:
-    """How many of ``reported`` phase-1b reports must show (k, v) for a ``quorum``-sized
-    quorum R of round k to exist with every acceptor of R among them voting v in k (O4(v),
-    Fast Paxos 3.3): the least R and the reporters can share, ``quorum + reported - n``."""
-    return quorum + reported - n
-
 
 # -- nodes and messages ----------------------------------------------------------------
 

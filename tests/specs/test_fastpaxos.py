@@ -11,7 +11,8 @@ import pytest
 
 import modelcheck
 from modelcheck import SpecError, build
-from modelcheck.specs.fastpaxos import FastPaxos, fast_quorum, fast_quorums_intersect, fast_recovery_votes
+from modelcheck.actors.quorum import fast_quorum, fast_quorums_intersect, fast_recovery_votes
+from modelcheck.specs.fastpaxos import FastPaxos
 
 # -- quorum arithmetic against brute force over sets of acceptors --------------------------
 
