@@ -304,6 +304,13 @@ class Spec:
         does not define it, the explorer enumerates the orbit instead."""
         raise NotImplementedError
 
+    def symmetry_labels(self, state: Hashable) -> dict | None:
+        """Optional: for each interchangeable name, a label that a renaming carries along
+        (the label of ``x`` in ``state`` is the label of ``renaming[x]`` in the renamed
+        state), e.g. a node's own state with names blanked out.  The explorer then tries
+        only the renamings that sort the labels, not the whole orbit.  None: no labels."""
+        return None
+
     # -- presentation ------------------------------------------------------
 
     def params(self) -> dict[str, Any]:

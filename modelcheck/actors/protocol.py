@@ -132,6 +132,7 @@ class Cluster(NamedTuple):
 _new = tuple.__new__
 _EMPTY = frozenset()
 _NODE_RECORDS: dict[tuple[str, ...], type] = {}
+_MOVED = ("modelcheck", "moved per-node records")  # a memo's sub-cache for whole records
 
 
 def nodes_record(names: tuple[str, ...]) -> type:
@@ -587,17 +588,28 @@ class Protocol(Spec):
     def permute(self, c: Cluster, renaming: Any, memo: dict | None = None) -> Cluster:
         """``c`` with nodes (and any other declared names) renamed, for ``--symmetry``:
         per-node records move to their new node's place, names inside states, messages
-        and the ghost history are renamed, and the network is sorted again."""
+        and the ghost history are renamed, and the network is sorted again.  ``memo``
+        (one per renaming) caches renamed parts, whole records included."""
+        if all(k == v for k, v in renaming.items()):
+            return c
         index = self._index
         to = [index[renaming.get(name, name)] for name in self.names]
+        moved = None if memo is None else memo.setdefault(_MOVED, {})
 
         def move(record: tuple | None) -> tuple | None:
             if record is None:
                 return None
-            out: list = [None] * len(to)
+            if moved is not None:
+                out = moved.get(record)
+                if out is not None and out.__class__ is record.__class__:
+                    return out
+            slots: list = [None] * len(to)
             for j, value in enumerate(record):
-                out[to[j]] = rename(value, renaming, memo)
-            return self._per_node(out)
+                slots[to[j]] = rename(value, renaming, memo)
+            out = self._per_node(slots)
+            if moved is not None:
+                moved[record] = out
+            return out
 
         nodes, timers, net, ghost, fstate, disk, issued = c
         if fstate is not None:
@@ -608,9 +620,36 @@ class Protocol(Spec):
                     cut = cut[::-1]
             fstate = FaultState(rename(fstate.crashed, renaming, memo), fstate.crashes, cut,
                                 fstate.partitions, move(fstate.clocks))
-        return Cluster(move(nodes), move(timers), tuple(sorted(rename(env, renaming, memo) for env in net)),
-                       rename(ghost, renaming, memo), fstate, move(disk),
+        network = None if moved is None else moved.get(net)
+        if network is None or network.__class__ is not tuple:
+            network = tuple(sorted(rename(env, renaming, memo) for env in net))
+            if moved is not None:
+                moved[net] = network
+        return Cluster(move(nodes), move(timers), network, rename(ghost, renaming, memo), fstate, move(disk),
                        None if issued is None else rename(issued, renaming, memo))
+
+    def symmetry_labels(self, c: Cluster) -> dict | None:
+        """Each interchangeable node's own part of the state (node state, timers, disk,
+        crashed, clock) with its own name blanked to ``@self`` and the other
+        interchangeable names to ``@node``: unchanged by any renaming of the nodes, so the
+        explorer only tries renamings that sort these labels."""
+        tables = getattr(self, "_label_tables", None)
+        if tables is None:
+            names = [x for group in self.symmetry() for x in group]
+            tables = self._label_tables = {
+                x: ({y: "@node" for y in names if y != x} | {x: "@self"}, {}) for x in names if x in self._index}
+        nodes, timers, _, _, fstate, disk, _ = c
+        crashed = fstate.crashed if fstate is not None else _EMPTY
+        clocks = fstate.clocks if fstate is not None else None
+        labels = {}
+        for x, (table, memo) in tables.items():
+            if len(memo) > 100_000:
+                memo.clear()
+            j = self._index[x]
+            labels[x] = hash((rename(nodes[j], table, memo), rename(timers[j], table, memo),
+                              None if disk is None else rename(disk[j], table, memo), x in crashed,
+                              None if clocks is None else clocks[j]))
+        return labels
 
     def _per_node(self, values: Iterable[Any]) -> tuple:
         return _new(self._Nodes, values)

@@ -62,12 +62,42 @@ def describe(spec: Spec) -> str:
     groups = _groups(spec)
     count = len(renamings(groups)) + 1
     names = "; ".join(" ".join(map(str, g)) for g in groups)
-    how = "spec's canonical form" if _has_canonical(spec) else "smallest fingerprint over the orbit"
+    how = ("spec's canonical form" if _has_canonical(spec) else
+           "smallest fingerprint over the renamings that sort the nodes" if _has_labels(spec) else
+           "smallest fingerprint over the orbit")
     return f"{names} interchangeable ({count} renamings; {how})"
 
 
 def _has_canonical(spec: Spec) -> bool:
     return type(spec).canonical is not Spec.canonical
+
+
+def _has_labels(spec: Spec) -> bool:
+    return type(spec).symmetry_labels is not Spec.symmetry_labels
+
+
+def sorting_renamings(groups: Sequence[tuple], labels: dict) -> list[dict]:
+    """The renamings that put each group's names in label order onto the group's own order
+    (``g[0]`` gets the smallest label...), in every order among equal labels.  Labels move
+    with a renaming, so a state and any renaming of it get the same set of candidates'
+    images, and the smallest fingerprint among them is still the same for the orbit."""
+    per_group = []
+    for group in groups:
+        ranked = sorted(group, key=lambda x: labels.get(x, 0))
+        blocks, pos = [], 0
+        for _, tied in itertools.groupby(ranked, key=lambda x: labels.get(x, 0)):
+            tied = list(tied)
+            slots = group[pos:pos + len(tied)]
+            pos += len(tied)
+            blocks.append([dict(zip(order, slots)) for order in itertools.permutations(tied)])
+        per_group.extend(blocks)
+    out = []
+    for combo in itertools.product(*per_group):
+        table: dict = {}
+        for part in combo:
+            table.update(part)
+        out.append(table)
+    return out
 
 
 def key_function(spec: Spec, exact: bool = False, *, check: bool = True) -> Callable[[Any], Hashable]:
@@ -87,8 +117,25 @@ def key_function(spec: Spec, exact: bool = False, *, check: bool = True) -> Call
         if exact:
             return canonical
         return lambda state: hash(canonical(state))
-    tables = renamings(groups)
     permute = spec.permute
+    if _has_labels(spec) and not exact:
+        labels_of = spec.symmetry_labels
+        memo_of: dict = {}
+        flat = [x for g in groups for x in g]
+
+        def smallest_sorted(state):
+            key = None
+            for table in sorting_renamings(groups, labels_of(state)):
+                ident = tuple([table[x] for x in flat])
+                memo = memo_of.get(ident)
+                if memo is None or len(memo) > 100_000:
+                    memo = memo_of[ident] = {}
+                h = hash(permute(state, table, memo))
+                if key is None or h < key:
+                    key = h
+            return key
+        return smallest_sorted
+    tables = renamings(groups)
     memos: list[dict] = [{} for _ in tables]
     pairs = list(zip(tables, memos))
 
@@ -128,6 +175,7 @@ def check_symmetry(spec: Spec, samples: int = SAMPLE_STATES, seed: int = 0) -> N
     rng = random.Random(seed)
     props = list(spec.invariants()) + list(spec.reachability())
     canonical = spec.canonical if _has_canonical(spec) else None
+    labels = spec.symmetry_labels if _has_labels(spec) else None
     seen: set = set()
     queue: deque = deque()
     for s in spec.initial_states():
@@ -158,6 +206,11 @@ def check_symmetry(spec: Spec, samples: int = SAMPLE_STATES, seed: int = 0) -> N
                 raise SpecError(f"spec {spec.name!r}: the declared symmetry is not one: renaming {how} "
                                 "does not map a reachable state's successors to the renamed state's "
                                 "successors; fix Spec.symmetry/permute or run without --symmetry")
+            if labels is not None:
+                mine_labels, theirs_labels = labels(s), labels(p)
+                if any(mine_labels[x] != theirs_labels[table.get(x, x)] for x in mine_labels):
+                    raise SpecError(f"spec {spec.name!r}: symmetry_labels() does not move with the "
+                                    f"renaming {how}; a name's label must follow it")
             if canonical is not None and canonical(p) != canonical(s):
                 raise SpecError(f"spec {spec.name!r}: canonical() differs between a reachable state and "
                                 f"its renaming {how}; it must be the same for the whole orbit")

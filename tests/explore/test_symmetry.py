@@ -186,3 +186,25 @@ def test_cli_symmetry(tmp_path):
     assert json.loads(r.stdout)["distinct_states"] == 314
     r = modelcheck("explore", "paxos", "--symmetry", cwd=tmp_path)
     assert r.returncode == 2 and "declares no symmetry" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_labels_that_do_not_follow_the_renaming_are_refused():
+    class NamedLabels(SymmetricRaft):
+        name = "raft-election-named-labels"
+
+        def symmetry_labels(self, c):
+            return {x: hash(x) for x in self.correct_nodes}  # the name itself: not renaming-invariant
+
+    with pytest.raises(SpecError, match="symmetry_labels\\(\\) does not move with the renaming"):
+        explore(NamedLabels(), "bfs", symmetry=True)
+
+
+def test_labels_prune_the_renamings_tried():
+    spec = SymmetricRaft()
+    from modelcheck.explore.symmetry import sorting_renamings
+
+    start = list(spec.initial_states())[0]
+    # all three servers look alike at the start: every order is tried
+    assert len(sorting_renamings(spec.symmetry(), spec.symmetry_labels(start))) == 6
+    _, later = list(spec.successors(start))[0]  # n1 timed out: a candidate now
+    assert len(sorting_renamings(spec.symmetry(), spec.symmetry_labels(later))) == 2
