@@ -402,7 +402,7 @@ class Zab(Protocol):
         return invariants.election_safety(self.primaries(c))
 
     def explain_one_primary_per_epoch(self, c) -> str:
-        return invariants.explain_election_safety(self.primaries(c))
+        return invariants.explain_election_safety(self.primaries(c), round_name="epoch")
 
     @sometimes
     def value_committed(self, c) -> bool:

@@ -29,9 +29,9 @@ def election_safety(elected: Iterable[tuple[int, Hashable]]) -> bool:
     return len({term for term, _ in pairs}) == len(set(pairs))
 
 
-def explain_election_safety(elected: Iterable[tuple[int, Hashable]], name=str) -> str:
-    """``term 1: n1 and n3 were both elected leader`` for each term with two leaders."""
-    return "\n".join(f"term {t}: {' and '.join(map(name, ls))} were both elected leader"
+def explain_election_safety(elected: Iterable[tuple[int, Hashable]], name=str, round_name: str = "term") -> str:
+    """``term 1: n1 and n3 were both elected leader`` for each term (or epoch...) with two leaders."""
+    return "\n".join(f"{round_name} {t}: {' and '.join(map(name, ls))} were both elected leader"
                      for t, ls in sorted(_leaders_by_term(elected).items()) if len(ls) > 1)
 
 
