@@ -294,4 +294,4 @@ def test_properties_read_the_ghost_history_and_delivered_sequences():
     assert spec.integrity(sent) and spec.value_committed(sent)
     two = sent._replace(ghost=sent.ghost | {("primary", 1, "n1"), ("primary", 1, "n2")})
     assert not spec.one_primary_per_epoch(two)
-    assert spec.explain("one_primary_per_epoch", two) == "term 1: n1 and n2 were both elected leader"
+    assert spec.explain("one_primary_per_epoch", two) == "epoch 1: n1 and n2 were both elected leader"
