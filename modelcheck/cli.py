@@ -15,6 +15,7 @@ from typing import Any
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from . import registry
@@ -46,7 +47,7 @@ def _err() -> Console:
 
 def fail(message: str) -> None:
     """A user mistake: one line on stderr, exit 2, no traceback."""
-    _err().print(f"[bold red]error:[/] {message}", markup=True)
+    _err().print(f"[bold red]error:[/] {escape(message)}", markup=True)
     sys.exit(EXIT_USAGE)
 
 

@@ -99,6 +99,11 @@ def print_summary(console: Console, result: Result, action_kinds: tuple[str, ...
                       f"{result.stats['fingerprint_collision_probability']:.1e}")
     elif "visited_store" in result.stats:
         table.add_row("visited set", result.stats["visited_store"])
+    if "workers" in result.stats:
+        cpu = result.stats.get("shard_cpu_seconds")
+        cpu = cpu if isinstance(cpu, (int, float)) else sum(cpu or ())
+        table.add_row("parallel", f"{result.stats['workers']} workers on {result.stats['engine']}"
+                      + (f" ({cpu:.2f} s of worker CPU)" if cpu else ""))
     if "symmetry" in result.stats:
         table.add_row("symmetry", result.stats["symmetry"])
     if "resumed_after" in result.stats:

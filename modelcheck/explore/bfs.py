@@ -23,7 +23,8 @@ __all__ = ["bfs"]
 
 def bfs(spec: Spec, options: Options, progress: ProgressFn | None = None, *, exact: bool = False):
     run = Run(spec, "bfs", options, progress)
-    fp_of = visited_key(spec, options, exact)
+    # a checkpoint's fingerprints must be ones a later process computes alike
+    fp_of = visited_key(spec, options, exact, portable=bool(options.checkpoint or options.resume))
     seen: set = set()
     parent = array("q")
     via = array("q")

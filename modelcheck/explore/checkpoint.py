@@ -11,8 +11,10 @@ against the spec it is given.
 Fingerprints are ``hash()`` values, and CPython salts the hash of strings per process:
 a checkpoint of fingerprints is only valid in a process with the same salt.  So
 checkpointing needs a fixed ``PYTHONHASHSEED`` (the ``modelcheck`` command sets one
-itself) and every checkpoint records a probe hash that resuming compares; ``--exact``
-runs store whole states and have no such restriction.
+itself) and every checkpoint records a probe hash that resuming compares.  Before
+Python 3.12, ``hash(None)`` is None's address, different in every process, so there a
+checkpointed run fingerprints states with ``stable_fingerprint`` (slower; see
+fingerprint.py).  ``--exact`` runs store whole states and have no such restriction.
 """
 
 from __future__ import annotations
@@ -47,9 +49,12 @@ def require_stable_hash(exact: bool) -> None:
 
 
 def _identity(spec: Spec, options: Any, exact: bool) -> dict:
+    from .fingerprint import portable_hash
+
     return {"spec": reference(spec), "params": spec.params(),
             "faults": dict(getattr(spec, "fault_summary", lambda: {})()),
-            "exact": exact, "symmetry": options.symmetry}
+            "exact": exact, "symmetry": options.symmetry,
+            "fingerprints": "states" if exact else "hash" if portable_hash else "stable"}
 
 
 class Checkpointer:

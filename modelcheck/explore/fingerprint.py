@@ -17,9 +17,14 @@ Caveats, documented because they are not random collisions:
 
 from __future__ import annotations
 
+import enum
+import sys
 from typing import Any, Callable, Hashable
 
-__all__ = ["fingerprint_function", "visited_key", "visited_stats", "collision_probability"]
+from ..spec import SpecError
+
+__all__ = ["fingerprint_function", "stable_fingerprint", "portable_hash", "visited_key", "visited_stats",
+           "collision_probability"]
 
 
 def _whole(state: Hashable) -> Hashable:
@@ -36,9 +41,45 @@ def collision_probability(n: int, bits: int = 64) -> float:
     return n * (n - 1) / 2 / float(2**bits)
 
 
-def visited_key(spec: Any, options: Any, exact: bool) -> Callable[[Any], Hashable]:
+#: whether plain ``hash()`` of a state is the same in another process with the same
+#: PYTHONHASHSEED: not before Python 3.12, which hashes None by its memory address
+portable_hash = sys.version_info >= (3, 12)
+
+
+def stable_fingerprint(x: Any) -> int:
+    """A fingerprint equal in every process started with the same PYTHONHASHSEED: ``hash()``
+    with None, enums and records hashed by value instead of by address (a walk in Python, so
+    it is computed once per state a shard meets; see Shard.share_keys)."""
+    cls = x.__class__
+    if cls is str or cls is int or cls is bool or cls is float or cls is bytes:
+        return hash(x)
+    if x is None:
+        return 0x6E6F6E65
+    if isinstance(x, tuple):
+        return hash(tuple(map(stable_fingerprint, x)))
+    if isinstance(x, frozenset):
+        return hash(frozenset(map(stable_fingerprint, x)))
+    if isinstance(x, enum.Enum):
+        return hash((cls.__qualname__, x.name))
+    fields = getattr(cls, "__attrs_attrs__", None)
+    if fields is not None:
+        return hash((cls.__qualname__, *(stable_fingerprint(getattr(x, f.name)) for f in fields)))
+    fields = getattr(cls, "__dataclass_fields__", None)
+    if fields is not None:
+        return hash((cls.__qualname__, *(stable_fingerprint(getattr(x, name)) for name in fields)))
+    return hash(x)
+
+
+def visited_key(spec: Any, options: Any, exact: bool, *, portable: bool = False) -> Callable[[Any], Hashable]:
     """What the visited set stores for a state: its fingerprint (or itself, ``exact``), or
-    with ``options.symmetry`` the same for its whole orbit (see symmetry.py)."""
+    with ``options.symmetry`` the same for its whole orbit (see symmetry.py).  ``portable``:
+    fingerprints another process can recompute (checkpoints), :func:`stable_fingerprint`
+    where plain ``hash()`` is not."""
+    if portable and not exact and not portable_hash:
+        if options.symmetry:
+            raise SpecError("--checkpoint/--resume with --symmetry need Python 3.12 or newer (older "
+                            "versions hash None by address) or --exact")
+        return stable_fingerprint
     if options.symmetry:
         from .symmetry import key_function
 

@@ -205,7 +205,7 @@ class Run:
 
     def failed(self, exc: BaseException, path: Callable[[], tuple[int, Sequence[int]]], what: str) -> None:
         """The spec raised (or produced an unusable state): an error with the trace that led there."""
-        message = str(exc) if isinstance(exc, SpecError) else f"{what}: {type(exc).__name__}: {exc}{_where(exc)}"
+        message = describe_exception(exc, what)
         try:
             init, steps = path()
         except SpecError as again:
@@ -325,7 +325,7 @@ except (ValueError, OSError, AttributeError):
 
 def spec_raised(what: str, exc: BaseException) -> SpecError:
     """A spec's own exception as a one-line SpecError: what it was doing, the exception, where."""
-    return SpecError(f"{what}: {type(exc).__name__}: {exc}{_where(exc)}")
+    return SpecError(f"{what}: {type(exc).__name__}: {exc}{where(exc)}")
 
 
 def initial_states(spec: Spec) -> list[Any]:
@@ -379,7 +379,12 @@ def admit_initial(run: "Run", spec: Spec, fp_of: Callable[[Any], Hashable], seen
             return
 
 
-def _where(exc: BaseException) -> str:
+def describe_exception(exc: BaseException, what: str) -> str:
+    """``what: KeyError: 'x' (at spec.py:12 in successors)``; a SpecError says it all itself."""
+    return str(exc) if isinstance(exc, SpecError) else f"{what}: {type(exc).__name__}: {exc}{where(exc)}"
+
+
+def where(exc: BaseException) -> str:
     """`` (at file.py:12 in fn)`` for the innermost frame of the spec's traceback."""
     tb = exc.__traceback__
     while tb is not None and tb.tb_next is not None:

@@ -15,10 +15,10 @@ import random
 from typing import Any, Hashable
 
 from ..result import VIOLATED
-from ..spec import Spec, SpecError, action_kind
+from ..spec import Spec, action_kind
 from .run import Options, ProgressFn, Run, coverage_of, initial_states, rebuild
 
-__all__ = ["random_walks", "initial_states", "spec_raised"]
+__all__ = ["random_walks"]
 
 
 def random_walks(spec: Spec, options: Options, progress: ProgressFn | None = None):
