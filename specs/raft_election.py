@@ -16,6 +16,8 @@ history keeps every ``(term, leader)`` ever elected, so "ever" is a plain invari
 Terms are bounded by ``max_term``: a server whose term reached it starts no further
 election (its timer is cancelled).  Messages travel over the network the run chooses
 (unordered by default), and faults are chosen per run (``--faults crash=1``).
+``raft`` (specs/raft.py) extends this spec with the log, through the hooks at the end of
+the class (request_vote, log_ok, step_down, become_leader, on_other_message).
 
 Bug variants:
 
@@ -101,7 +103,7 @@ class RaftElection(Protocol):
         return Server(0, None, FOLLOWER, NO_VOTES)
 
     def on_start(self, node: str, s: Server):
-        return s, [self._election_timer(s.term)]
+        return s, [self.election_timer(node, s.term)]
 
     def on_timer(self, node: str, s: Server, timer: str):
         if timer == "fsync":
@@ -110,51 +112,83 @@ class RaftElection(Protocol):
             return None
         # Section 5.2: increment currentTerm, vote for self, send RequestVote to all others.
         term = s.term + 1
-        s = self._count_vote(node, Server(term, node, CANDIDATE, NO_VOTES), node)
-        effects = [persist(), broadcast(RequestVote(term))]
-        if s.role == LEADER:
-            effects += [record((term, node)), cancel_timer("election")]
-        else:
-            effects.append(self._election_timer(term))
+        s = s._replace(term=term, voted_for=node, role=CANDIDATE, votes=NO_VOTES)
+        effects = [persist(), broadcast(self.request_vote(s))]
+        s = self._count_vote(node, s, node, effects)
+        if s.role != LEADER:  # another election may follow a split vote (5.2)
+            effects.append(self.election_timer(node, term) if self.retry_elections
+                           else cancel_timer("election"))
         return s, effects
 
     def on_message(self, node: str, s: Server, src: str, msg):
         effects = []
         durable_changed = False
         if msg.term > s.term:  # Figure 2, all servers: adopt the higher term, become follower
-            if s.role == LEADER or msg.term >= self.max_term:
-                effects.append(self._election_timer(msg.term))
-            s = Server(msg.term, None, FOLLOWER, NO_VOTES)
+            if s.role == LEADER or msg.term >= self.max_term or (
+                    s.role == CANDIDATE and not self.retry_elections):
+                effects.append(self.election_timer(node, msg.term))
+            s = self.step_down(s, msg.term)
             durable_changed = True
-        if msg.__class__ is RequestVote:
+        if msg.__class__ is Vote:
+            if durable_changed:
+                effects.append(persist())
+            # a Vote counts only for a candidate in the same term
+            if msg.granted and s.role == CANDIDATE and msg.term == s.term:
+                return self._count_vote(node, s, src, effects), effects
+            return (s, effects) if durable_changed else None
+        if msg.kind == "RequestVote":
             # Figure 2, RequestVote receiver: grant if votedFor is null or candidateId.
             grant = msg.term == s.term and (
-                s.voted_for is None or s.voted_for == src or self.bug == "no-voted-for-check")
+                s.voted_for is None or s.voted_for == src or self.bug == "no-voted-for-check"
+            ) and self.log_ok(s, msg)
             if grant and s.voted_for != src:
                 s = s._replace(voted_for=src)
                 durable_changed = True
             if durable_changed:  # on stable storage before responding (the bug: after)
                 effects.append(set_timer("fsync") if self.bug == "vote-before-fsync" else persist())
-            effects.append(send(src, Vote(s.term, grant)))
+            if grant or self.deny_replies:
+                effects.append(send(src, Vote(s.term, grant)))
             return s, effects
-        if durable_changed:
-            effects.append(persist())
-        # a Vote counts only for a candidate in the same term
-        if msg.granted and s.role == CANDIDATE and msg.term == s.term:
-            s = self._count_vote(node, s, src)
-            if s.role == LEADER:
-                effects += [record((s.term, node)), cancel_timer("election")]
-            return s, effects
-        return (s, effects) if durable_changed else None
+        return self.on_other_message(node, s, src, msg, effects, durable_changed)
 
     # -- helpers ---------------------------------------------------------------------
 
-    def _count_vote(self, node: str, s: Server, voter: str) -> Server:
+    def _count_vote(self, node: str, s: Server, voter: str, effects: list) -> Server:
+        """``s`` with ``voter``'s vote counted; on a majority it is leader (appends to ``effects``)."""
         votes = s.votes | {voter}
-        role = LEADER if is_majority(votes, self.servers) else s.role
-        return Server(s.term, s.voted_for, role, votes)
+        if not is_majority(votes, self.servers):
+            return s._replace(votes=votes)
+        effects += [record((s.term, node)), cancel_timer("election")]
+        return self.become_leader(node, s._replace(role=LEADER, votes=votes), effects)
 
-    def _election_timer(self, term: int):
+    # -- what a replicated log (specs/raft.py) extends ------------------------------------
+
+    #: answer a refused RequestVote (Figure 2 always answers); False: as if the answer were lost
+    deny_replies = True
+    #: a candidate whose election timer fires starts another election (5.2, split votes);
+    #: False: it waits for a higher term or a leader, its timer off meanwhile
+    retry_elections = True
+
+    def request_vote(self, s: Server) -> Message:
+        """The RequestVote a new candidate ``s`` broadcasts."""
+        return RequestVote(s.term)
+
+    def log_ok(self, s: Server, msg) -> bool:
+        """Whether the candidate's log is at least as up-to-date (5.4.1); no log here."""
+        return True
+
+    def step_down(self, s: Server, term: int) -> Server:
+        """``s`` in a higher ``term``: a follower that has not voted."""
+        return s._replace(term=term, voted_for=None, role=FOLLOWER, votes=NO_VOTES)
+
+    def become_leader(self, node: str, s: Server, effects: list) -> Server:
+        """A new leader's state; it may append effects (e.g. heartbeats)."""
+        return s
+
+    def on_other_message(self, node: str, s: Server, src: str, msg, effects: list, durable_changed: bool):
+        return (s, effects) if durable_changed else None
+
+    def election_timer(self, node: str, term: int):
         """Armed while another election may follow; cancelled once max_term is reached."""
         return set_timer("election", self.timeout) if term < self.max_term else cancel_timer("election")
 
