@@ -97,6 +97,10 @@ class RaftElection(Protocol):
     def node_names(self):
         return tuple(f"n{i + 1}" for i in range(self.servers))
 
+    def symmetry(self):
+        """The servers are interchangeable (``--symmetry``)."""
+        return (self.correct_nodes,)
+
     # -- handlers --------------------------------------------------------------------
 
     def init(self, node: str) -> Server:
