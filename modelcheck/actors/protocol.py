@@ -590,7 +590,7 @@ class Protocol(Spec):
         per-node records move to their new node's place, names inside states, messages
         and the ghost history are renamed, and the network is sorted again.  ``memo``
         (one per renaming) caches renamed parts, whole records included."""
-        if all(k == v for k, v in renaming.items()):
+        if not renaming:
             return c
         index = self._index
         to = [index[renaming.get(name, name)] for name in self.names]
@@ -631,24 +631,33 @@ class Protocol(Spec):
     def symmetry_labels(self, c: Cluster) -> dict | None:
         """Each interchangeable node's own part of the state (node state, timers, disk,
         crashed, clock) with its own name blanked to ``@self`` and the other
-        interchangeable names to ``@node``: unchanged by any renaming of the nodes, so the
-        explorer only tries renamings that sort these labels."""
+        interchangeable names to ``@node``, and how many messages it has in flight to and
+        from it: unchanged by any renaming of the nodes, so the explorer only tries the
+        renamings that sort these labels."""
         tables = getattr(self, "_label_tables", None)
         if tables is None:
             names = [x for group in self.symmetry() for x in group]
             tables = self._label_tables = {
                 x: ({y: "@node" for y in names if y != x} | {x: "@self"}, {}) for x in names if x in self._index}
-        nodes, timers, _, _, fstate, disk, _ = c
+        nodes, timers, net, _, fstate, disk, _ = c
         crashed = fstate.crashed if fstate is not None else _EMPTY
         clocks = fstate.clocks if fstate is not None else None
+        sent: dict = {}
+        received: dict = {}
+        for src, dst, _ in self._net.in_flight(net):
+            sent[src] = sent.get(src, 0) + 1
+            received[dst] = received.get(dst, 0) + 1
         labels = {}
         for x, (table, memo) in tables.items():
             if len(memo) > 100_000:
                 memo.clear()
             j = self._index[x]
-            labels[x] = hash((rename(nodes[j], table, memo), rename(timers[j], table, memo),
-                              None if disk is None else rename(disk[j], table, memo), x in crashed,
-                              None if clocks is None else clocks[j]))
+            local = (nodes[j], timers[j], None if disk is None else disk[j], x in crashed,
+                     None if clocks is None else clocks[j])
+            own = memo.get(local)
+            if own is None:
+                own = memo[local] = hash(rename(local, table))
+            labels[x] = hash((own, sent.get(x, 0), received.get(x, 0)))
         return labels
 
     def _per_node(self, values: Iterable[Any]) -> tuple:

@@ -80,17 +80,24 @@ def sorting_renamings(groups: Sequence[tuple], labels: dict) -> list[dict]:
     """The renamings that put each group's names in label order onto the group's own order
     (``g[0]`` gets the smallest label...), in every order among equal labels.  Labels move
     with a renaming, so a state and any renaming of it get the same set of candidates'
-    images, and the smallest fingerprint among them is still the same for the orbit."""
+    images, and the smallest fingerprint among them is still the same for the orbit.
+    A renaming lists only the names it moves (``{}`` is the identity)."""
+    get = labels.get
     per_group = []
     for group in groups:
-        ranked = sorted(group, key=lambda x: labels.get(x, 0))
-        blocks, pos = [], 0
-        for _, tied in itertools.groupby(ranked, key=lambda x: labels.get(x, 0)):
+        ranked = sorted(group, key=lambda x: get(x, 0))
+        if len({get(x, 0) for x in group}) == len(group):  # all labels differ: one way to sort
+            per_group.append([{x: slot for x, slot in zip(ranked, group) if x != slot}])
+            continue
+        pos = 0
+        for _, tied in itertools.groupby(ranked, key=lambda x: get(x, 0)):
             tied = list(tied)
             slots = group[pos:pos + len(tied)]
             pos += len(tied)
-            blocks.append([dict(zip(order, slots)) for order in itertools.permutations(tied)])
-        per_group.extend(blocks)
+            per_group.append([{x: slot for x, slot in zip(order, slots) if x != slot}
+                              for order in itertools.permutations(tied)])
+    if len(per_group) == 1:
+        return per_group[0]
     out = []
     for combo in itertools.product(*per_group):
         table: dict = {}
@@ -126,11 +133,14 @@ def key_function(spec: Spec, exact: bool = False, *, check: bool = True) -> Call
         def smallest_sorted(state):
             key = None
             for table in sorting_renamings(groups, labels_of(state)):
-                ident = tuple([table[x] for x in flat])
-                memo = memo_of.get(ident)
-                if memo is None or len(memo) > 100_000:
-                    memo = memo_of[ident] = {}
-                h = hash(permute(state, table, memo))
+                if not table:
+                    h = hash(state)
+                else:
+                    ident = tuple([table.get(x, x) for x in flat])
+                    memo = memo_of.get(ident)
+                    if memo is None or len(memo) > 100_000:
+                        memo = memo_of[ident] = {}
+                    h = hash(permute(state, table, memo))
                 if key is None or h < key:
                     key = h
             return key
