@@ -18,6 +18,7 @@ from typing import Any
 import attrs
 
 from . import registry
+from .explore.run import describe_exception
 from .spec import Spec
 from .trace.format import encode_state
 from .trace.render import state_diff
@@ -47,7 +48,7 @@ def replay(data: dict[str, Any], spec: Spec | None = None) -> Replay:
     try:
         initial = list(spec.initial_states())
     except Exception as exc:
-        return Replay("diverged", f"the spec raised on its initial states: {type(exc).__name__}: {exc}", 0)
+        return Replay("diverged", describe_exception(exc, "the spec raised on its initial states"), 0)
     index = data["initial"]["index"]
     if index >= len(initial):
         return Replay("diverged", f"initial state #{index} no longer exists "
@@ -62,7 +63,7 @@ def replay(data: dict[str, Any], spec: Spec | None = None) -> Replay:
         except Exception as exc:
             if data["kind"] == "error" and n == len(data["steps"]) + 1:
                 break
-            return Replay("diverged", f"step {n}: the spec raised {type(exc).__name__}: {exc}", n)
+            return Replay("diverged", describe_exception(exc, f"step {n}: the spec raised"), n)
         k = step["index"]
         if k >= len(enabled):
             return Replay("diverged", f"step {n} ({step['action']}) is no longer enabled: "

@@ -145,8 +145,8 @@ def test_a_counterexample_whose_spec_now_raises_fails_in_one_message(pytester):
     pytester.path.joinpath("flip.py").write_text(FLIP.format(start='raise KeyError("no initial")'))
     result = pytester.runpytest(f"counterexamples/{path.name}")
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines([f"cannot replay {path.name}: the spec raised: KeyError: 'no initial' "
-                                 "(at flip.py:6 in initial_states)"])
+    result.stdout.fnmatch_lines([f"{path.name} no longer reproduces: diverged: the spec raised on its initial "
+                                 "states: KeyError: 'no initial' (at flip.py:6 in initial_states)"])
     result.stdout.no_fnmatch_line("*Traceback*")
     result.stdout.no_fnmatch_line("*raise KeyError*")
 
