@@ -41,6 +41,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
+from modelcheck import invariants
 from modelcheck import Param, SpecError, invariant, sometimes
 from modelcheck.actors import Faults, Message, Protocol, send, set_timer
 
@@ -137,10 +138,10 @@ class Lease(Protocol):
     @invariant
     def lease_safety(self, c) -> bool:
         """At most one node holds a valid lease at any real time (Gray and Cheriton 1989)."""
-        return len(self.holders(c)) <= 1
+        return invariants.lease_safety(self.holders(c))
 
     def explain_lease_safety(self, c) -> str:
-        return f"{' and '.join(self.holders(c))} both hold a valid lease"
+        return invariants.explain_lease_safety(self.holders(c))
 
     @sometimes
     def lease_held(self, c) -> bool:

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from modelcheck import invariants
 from modelcheck import Param, invariant, sometimes
 from modelcheck.actors import Message, Protocol, broadcast, record, send
 
@@ -155,11 +156,10 @@ class Quorum(Protocol):
     @invariant
     def read_your_writes(self, c) -> bool:
         """A read that starts after a write completed returns that write's version or a newer one."""
-        return all(got >= must for must, got in self._reads(c))
+        return invariants.read_your_writes(self._reads(c))
 
     def explain_read_your_writes(self, c) -> str:
-        return "\n".join(f"stale read: returned version {got} although version {must} was written before "
-                         "the read started" for must, got in self._reads(c) if got < must)
+        return invariants.explain_read_your_writes(self._reads(c))
 
     @sometimes
     def read_after_write(self, c) -> bool:

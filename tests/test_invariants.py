@@ -20,3 +20,16 @@ def test_agreement_and_validity():
     assert not inv.agreement({"a": 1, "b": 2})
     assert inv.explain_agreement({"b": 2, "a": 1}) == "a chosen in ballot 1 and b chosen in ballot 2"
     assert inv.validity(["a"], ["a", "b"]) and not inv.validity(["c"], ["a", "b"])
+
+
+def test_lease_safety():
+    assert inv.lease_safety([]) and inv.lease_safety(["c1"]) and inv.lease_safety(["c1", "c1"])
+    assert not inv.lease_safety(["c2", "c1"])
+    assert inv.explain_lease_safety(["c2", "c1"]) == "c1 and c2 both hold a valid lease"
+
+
+def test_read_your_writes():
+    assert inv.read_your_writes([]) and inv.read_your_writes([(0, 0), (1, 1), (1, 2)])
+    assert not inv.read_your_writes([(1, 1), (2, 1)])
+    assert inv.explain_read_your_writes([(1, 1), (2, 1)]) == (
+        "stale read: returned version 1 although version 2 was written before the read started")
