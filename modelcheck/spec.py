@@ -308,7 +308,8 @@ class Spec:
         """Optional: for each interchangeable name, a label that a renaming carries along
         (the label of ``x`` in ``state`` is the label of ``renaming[x]`` in the renamed
         state), e.g. a node's own state with names blanked out.  The explorer then tries
-        only the renamings that sort the labels, not the whole orbit.  None: no labels."""
+        only the renamings that sort the labels, not the whole orbit.  Labels must be
+        orderable (ints, e.g. hashes); a name without one sorts as 0.  None: no labels."""
         return None
 
     # -- presentation ------------------------------------------------------

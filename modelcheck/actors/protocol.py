@@ -595,6 +595,8 @@ class Protocol(Spec):
         index = self._index
         to = [index[renaming.get(name, name)] for name in self.names]
         moved = None if memo is None else memo.setdefault(_MOVED, {})
+        if moved is not None and len(moved) > 100_000:  # whole records and networks: bounded
+            moved.clear()
 
         def move(record: tuple | None) -> tuple | None:
             if record is None:

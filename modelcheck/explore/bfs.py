@@ -104,6 +104,8 @@ def bfs(spec: Spec, options: Options, progress: ProgressFn | None = None, *, exa
     # slows the search down (about 9% on twophase-7); make it run rarely, not never.
     thresholds = gc.get_threshold()
     gc.set_threshold(max(thresholds[0], 100_000), *thresholds[1:])
+    at_bound = False
+    restore_interrupts = run.defer_interrupts()
     try:
         while queue:
             s = popleft()
@@ -112,6 +114,7 @@ def bfs(spec: Spec, options: Options, progress: ProgressFn | None = None, *, exa
                 depth += 1
                 level_end = n
                 if max_depth is not None and depth >= max_depth:
+                    at_bound = True  # the search up to the bound is complete: nothing to resume
                     frontier = [s]
                     frontier.extend(queue)
                     run.at_depth_bound(spec, frontier, cur, path)
@@ -159,8 +162,9 @@ def bfs(spec: Spec, options: Options, progress: ProgressFn | None = None, *, exa
     except Exception as exc:  # a bug in the spec: report it with the trace that led there
         run.raised(exc, t, path(checking) if checking >= 0 else None, path(cur))
     finally:
+        restore_interrupts()
         gc.set_threshold(*thresholds)
-    if saver is not None and queue and run.result.error is None and (
+    if saver is not None and queue and not at_bound and run.result.error is None and (
             {"time_limit", "interrupted", "memory_limit", "max_states"} & set(run.result.cut_by)):
         run.result.stats["checkpoint"] = saver.save(snapshot())
     deepest = depth + 1 if n > level_end else depth

@@ -52,6 +52,7 @@ def dfs(spec: Spec, options: Options, progress: ProgressFn | None = None, *, exa
 
     transitions = 0
     expansions = 0
+    deepest = 0  # for the progress display; the result takes the exact value from ``level``
     checks = [inv for _, inv in run.invariants]
     watching = bool(run.unreached)  # reachability properties still to be met
     cur = -1
@@ -62,12 +63,14 @@ def dfs(spec: Spec, options: Options, progress: ProgressFn | None = None, *, exa
             s, cur, d = stack.pop()
             if d > level[cur]:
                 continue  # met again more shallowly since it was pushed
+            if d > deepest:
+                deepest = d
             if bound is not None and d >= bound:
                 run.at_depth_bound(spec, (s,), cur, path)
                 continue
             expansions += 1
             if not expansions % CHECK_EVERY:
-                run.tick(len(parent), transitions, len(stack), max(level))
+                run.tick(len(parent), transitions, len(stack), deepest)
                 if run.stop:
                     break
             first = not expanded[cur]

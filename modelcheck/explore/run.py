@@ -142,6 +142,29 @@ class Run:
                 Progress(self.result.strategy, distinct, transitions, frontier, depth, now - self.started)
             )
 
+    def defer_interrupts(self) -> Callable[[], None]:
+        """Until the returned function is called, Ctrl-C stops the run at the next point
+        where its state is consistent (the loops check ``stop`` between expansions), so a
+        checkpoint never holds half an expansion; a second Ctrl-C interrupts at once.
+        Outside the main thread signals cannot be caught: nothing changes there."""
+        import signal
+        import threading
+
+        if threading.current_thread() is not threading.main_thread():
+            return lambda: None
+
+        def on_interrupt(signum: int, frame: Any) -> None:
+            if self.stop and "interrupted" in self.result.cut_by:
+                raise KeyboardInterrupt
+            self.cut("interrupted")
+            self.stop = True
+
+        try:
+            previous = signal.signal(signal.SIGINT, on_interrupt)
+        except ValueError:
+            return lambda: None
+        return lambda: signal.signal(signal.SIGINT, previous)
+
     def cut(self, reason: str) -> None:
         if reason not in self.result.cut_by:
             self.result.cut_by.append(reason)

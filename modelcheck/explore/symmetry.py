@@ -23,6 +23,7 @@ state and renaming that show it.
 from __future__ import annotations
 
 import itertools
+import math
 import random
 from collections import deque
 from typing import Any, Callable, Hashable, Sequence
@@ -60,7 +61,7 @@ def _groups(spec: Spec) -> list[tuple]:
 def describe(spec: Spec) -> str:
     """``n1 n2 n3 interchangeable (6 renamings)`` for the summary."""
     groups = _groups(spec)
-    count = len(renamings(groups)) + 1
+    count = math.prod(math.factorial(len(g)) for g in groups)
     names = "; ".join(" ".join(map(str, g)) for g in groups)
     how = ("spec's canonical form" if _has_canonical(spec) else
            "smallest fingerprint over the renamings that sort the nodes" if _has_labels(spec) else
@@ -132,7 +133,7 @@ def key_function(spec: Spec, exact: bool = False, *, check: bool = True) -> Call
 
         def smallest_sorted(state):
             key = None
-            for table in sorting_renamings(groups, labels_of(state)):
+            for table in sorting_renamings(groups, labels_of(state) or {}):
                 if not table:
                     h = hash(state)
                 else:
@@ -181,8 +182,20 @@ def check_symmetry(spec: Spec, samples: int = SAMPLE_STATES, seed: int = 0) -> N
     same canonical form.
     """
     groups = _groups(spec)
-    tables = renamings(groups)
     rng = random.Random(seed)
+    total = math.prod(math.factorial(len(g)) for g in groups)
+    # every renaming when there are few; else a fresh random sample for each state
+    tables = renamings(groups) if total <= 4 * SAMPLE_RENAMINGS else None
+
+    def sample() -> list[dict]:
+        out = []
+        for _ in range(SAMPLE_RENAMINGS):
+            table: dict = {}
+            for g in groups:
+                table.update((a, b) for a, b in zip(g, rng.sample(g, len(g))) if a != b)
+            if table:
+                out.append(table)
+        return out
     props = list(spec.invariants()) + list(spec.reachability())
     canonical = spec.canonical if _has_canonical(spec) else None
     labels = spec.symmetry_labels if _has_labels(spec) else None
@@ -201,7 +214,8 @@ def check_symmetry(spec: Spec, samples: int = SAMPLE_STATES, seed: int = 0) -> N
             if t not in seen and len(seen) < 4 * samples:
                 seen.add(t)
                 queue.append(t)
-        tried = tables if len(tables) <= SAMPLE_RENAMINGS else rng.sample(tables, SAMPLE_RENAMINGS)
+        tried = sample() if tables is None else tables if len(tables) <= SAMPLE_RENAMINGS else \
+            rng.sample(tables, SAMPLE_RENAMINGS)
         for table in tried:
             p = spec.permute(s, table, None)
             how = ", ".join(f"{a}->{b}" for a, b in table.items())
@@ -217,8 +231,8 @@ def check_symmetry(spec: Spec, samples: int = SAMPLE_STATES, seed: int = 0) -> N
                                 "does not map a reachable state's successors to the renamed state's "
                                 "successors; fix Spec.symmetry/permute or run without --symmetry")
             if labels is not None:
-                mine_labels, theirs_labels = labels(s), labels(p)
-                if any(mine_labels[x] != theirs_labels[table.get(x, x)] for x in mine_labels):
+                mine_labels, theirs_labels = labels(s) or {}, labels(p) or {}
+                if any(mine_labels[x] != theirs_labels.get(table.get(x, x)) for x in mine_labels):
                     raise SpecError(f"spec {spec.name!r}: symmetry_labels() does not move with the "
                                     f"renaming {how}; a name's label must follow it")
             if canonical is not None and canonical(p) != canonical(s):
