@@ -469,11 +469,15 @@ class _Search:
             run.cut("interrupted")
         finally:
             if self.pool is not None:
-                try:
-                    self.shard_cpu = [round(c, 3) for c in self.pool.run("cpu")]
-                except Exception:
-                    pass
-                self.pool.close()
+                if "interrupted" in run.result.cut_by:
+                    # the workers may be mid-request (a level can take minutes): stop them now
+                    self.pool.abort()
+                else:
+                    try:
+                        self.shard_cpu = [round(c, 3) for c in self.pool.run("cpu")]
+                    except Exception:
+                        pass
+                    self.pool.close()
             self.deepest = max(self.deepest, self.depth)
 
     def at_depth_bound(self) -> None:
@@ -713,6 +717,15 @@ class LocalPool:
             raise value
         return value
 
+    def abort(self) -> None:
+        """Stop the workers at once (Ctrl-C), whatever they are doing."""
+        for proc in self.procs:
+            proc.terminate()
+        for proc in self.procs:
+            proc.join(timeout=5)
+        for conn in self.conns:
+            conn.close()
+
     def close(self) -> None:
         for conn in self.conns:
             try:
@@ -820,6 +833,9 @@ class RayPool:
         out = [a.give.options(num_returns=count + 1).remote(counts) for a, counts in zip(self.actors, plan)]
         return self.get([a.take.remote(*(out[w][1 + j] for w in range(count)))
                          for j, a in enumerate(self.actors)])
+
+    def abort(self) -> None:
+        self.close()  # killing the actors stops them mid-request too
 
     def close(self) -> None:
         for a in self.actors:
