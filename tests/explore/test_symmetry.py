@@ -35,13 +35,8 @@ def orbit_count(spec) -> int:
     return len({frozenset(spec.permute(s, t) for t in tables) for s in reachable(spec)})
 
 
-class SymmetricRaft(RaftElection):
-    """raft-election declaring its servers interchangeable (generic actor renaming)."""
-
-    name = "raft-election-symmetric"
-
-    def symmetry(self):
-        return (self.correct_nodes,)
+#: raft-election declares its servers interchangeable (the actor layer's generic renaming)
+SymmetricRaft = RaftElection
 
 
 # -- exact orbit counts ------------------------------------------------------------------------
