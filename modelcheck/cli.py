@@ -185,8 +185,7 @@ def list_specs(as_json: bool) -> None:
 @click.option("--address", default=None, help="Ray cluster address (--engine ray; default: start a local one).")
 @click.option("--memory-limit", type=MemorySize(), default=None,
               help="Stop with the partial summary past this much memory, e.g. 8G (default: 85% of "
-                   "what is available at the start; 0: none). With --workers it counts the "
-                   "coordinating process only.")
+                   "what is available at the start; 0: none); with --workers, of all processes.")
 @click.option("--checkpoint", "checkpoint", default=None, metavar="DIR",
               help="Save the search in DIR now and then and when it stops early (BFS).")
 @click.option("--checkpoint-every", type=click.FloatRange(min=0, min_open=True), default=60.0,

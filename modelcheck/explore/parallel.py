@@ -69,7 +69,7 @@ from ..result import Result
 from ..spec import Spec, SpecError, action_kind
 from .fingerprint import fingerprint_function, stable_fingerprint, visited_key, visited_stats
 from .run import (CHECK_EVERY, Options, Progress, ProgressFn, Run, admit_initial, coverage_of, describe_exception,
-                  rebuild)
+                  rebuild, resident_memory)
 
 __all__ = ["parallel_bfs", "key_function", "Shard", "HASH_SEED"]
 
@@ -311,7 +311,8 @@ class Shard:
             except Exception as exc:
                 error = ("checking", path, _describe(exc, "the spec raised while checking an invariant"))
                 break
-        return {"new": len(new), "violations": violations, "reached": reached, "error": error}
+        return {"new": len(new), "violations": violations, "reached": reached, "error": error,
+                "memory": resident_memory()}
 
     def give(self, counts: list[int]) -> tuple:
         """Hand ``counts[j]`` states of the next level to shard j (balancing): (0, batch per shard)."""
@@ -572,6 +573,11 @@ class _Search:
                 if new:
                     self.depth += 1
                     self.balance([m["new"] for m in merged])
+                # every process's memory, this one's included, against the limit
+                if run.memory_limit and resident_memory() + sum(m["memory"] for m in merged) > run.memory_limit:
+                    run.cut("memory_limit")
+                    run.stop = True
+                    return False
                 return True
         else:  # count up to the transition the run stops at
             (state, upto), _, what = stop

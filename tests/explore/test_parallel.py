@@ -181,3 +181,12 @@ def test_ray_shards_agree_with_the_sequential_search(local_ray):
         assert outcome(r) == outcome(explore(spec, "bfs", **options))
         assert r.stats["engine"] == "ray"
     assert r.distinct_states == 500
+
+
+def test_memory_limit_counts_the_workers_too():
+    from modelcheck.explore.run import resident_memory
+
+    # the coordinator keeps no states, so it alone stays under 40 MB more than it has now;
+    # the workers' fingerprints, paths and frontiers of twophase-7 (296,448 states) do not
+    r = explore(build("twophase", {"rms": 7}), "bfs", workers=2, memory_limit=resident_memory() + 40 * 2**20)
+    assert r.cut_by == ["memory_limit"] and r.distinct_states < 296448
