@@ -86,6 +86,7 @@ class Checkpointer:
                 f.flush()
                 os.fsync(f.fileno())
             os.replace(tmp, path)
+            _sync_directory(self.directory)  # so the rename itself survives a crash
         except BaseException:
             try:
                 os.unlink(tmp)
@@ -95,6 +96,19 @@ class Checkpointer:
         self.last = time.monotonic()
         self.saved += 1
         return path
+
+
+def _sync_directory(directory: str) -> None:
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def load_checkpoint(directory: str, spec: Spec, options: Any, exact: bool) -> dict:
