@@ -139,6 +139,11 @@ class MultiPaxos(Protocol):
         return (tuple(f"l{i + 1}" for i in range(self.leaders))
                 + tuple(f"a{i + 1}" for i in range(self.acceptors)))
 
+    def symmetry(self):
+        """The acceptors are interchangeable (``--symmetry``); the proposing nodes are not,
+        each owning its ballots and values."""
+        return (tuple(f"a{i + 1}" for i in range(self.acceptors)),)
+
     def validate(self) -> None:
         if self.faults.crashes:
             raise SpecError("multipaxos does not support crash faults yet (acceptor state must be durable); "

@@ -111,6 +111,11 @@ class Paxos(Protocol):
         return (tuple(f"p{i + 1}" for i in range(self.proposers))
                 + tuple(f"a{i + 1}" for i in range(self.acceptors)))
 
+    def symmetry(self):
+        """The acceptors are interchangeable (``--symmetry``); the proposing nodes are not,
+        each owning its ballots and values."""
+        return (tuple(f"a{i + 1}" for i in range(self.acceptors)),)
+
     def validate(self) -> None:
         if self.faults.crashes:
             raise SpecError("paxos does not support crash faults yet (acceptor state must be durable); "

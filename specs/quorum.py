@@ -107,6 +107,10 @@ class Quorum(Protocol):
     def node_names(self):
         return (COORD,) + tuple(f"r{i + 1}" for i in range(self.n))
 
+    def symmetry(self):
+        """The replicas are interchangeable (``--symmetry``); the client is not."""
+        return (self.node_names()[1:],)
+
     def requests(self):
         return tuple(Put(i + 1) for i in range(self.writes)) + (Get(),)
 

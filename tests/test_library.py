@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from modelcheck import library
+from modelcheck import build, explore, library
+from modelcheck.replay import spec_from_trace
 from modelcheck.trace.format import read_trace
 from modelcheck.zoo import bug_row, spec_row
 
@@ -43,3 +44,18 @@ def test_bug_variant_is_found_and_its_shortest_trace_committed(name, bug):
     traces = [t for t in committed(name, bug) if t["property"] == row.invariant]
     assert traces, f"no counterexample of {name} bug={bug} in counterexamples/ (save it with --out counterexamples)"
     assert min(len(t["steps"]) for t in traces) == row.length
+
+
+SYMMETRIC = [name for name in SPECS if any(len(g) > 1 for g in build(name, {}).symmetry())]
+
+
+@pytest.mark.parametrize("name", SYMMETRIC)
+def test_symmetry_keeps_every_verdict_and_shortest_trace(name):
+    """A spec that declares interchangeable nodes: --symmetry visits fewer states, and the
+    correct spec and every bug variant get the same verdicts and counterexample lengths."""
+    plain, reduced = (explore(build(name, {}), "bfs", symmetry=sym) for sym in (False, True))
+    assert reduced.ok and reduced.complete and reduced.distinct_states < plain.distinct_states
+    for bug in library()[name].bugs:
+        shortest = min(committed(name, bug), key=lambda t: len(t["steps"]))  # BFS's, checked above
+        found = explore(spec_from_trace(shortest), "bfs", symmetry=True)
+        assert [len(t) for t in found.violations] == [len(shortest["steps"])], (name, bug)

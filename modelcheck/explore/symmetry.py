@@ -217,24 +217,37 @@ def check_symmetry(spec: Spec, samples: int = SAMPLE_STATES, seed: int = 0) -> N
         tried = sample() if tables is None else tables if len(tables) <= SAMPLE_RENAMINGS else \
             rng.sample(tables, SAMPLE_RENAMINGS)
         for table in tried:
-            p = spec.permute(s, table, None)
             how = ", ".join(f"{a}->{b}" for a, b in table.items())
-            for name, prop in props:
-                if bool(prop(s)) != bool(prop(p)):
-                    raise SpecError(f"spec {spec.name!r}: the declared symmetry is not one: renaming "
-                                    f"{how} changes the verdict of {name} on a reachable state; "
-                                    "fix Spec.symmetry or run without --symmetry")
-            mine = {spec.permute(t, table, None) for t in succ}
-            theirs = {t for _, t in spec.successors(p)}
-            if mine != theirs:
-                raise SpecError(f"spec {spec.name!r}: the declared symmetry is not one: renaming {how} "
-                                "does not map a reachable state's successors to the renamed state's "
-                                "successors; fix Spec.symmetry/permute or run without --symmetry")
-            if labels is not None:
-                mine_labels, theirs_labels = labels(s) or {}, labels(p) or {}
-                if any(mine_labels[x] != theirs_labels.get(table.get(x, x)) for x in mine_labels):
-                    raise SpecError(f"spec {spec.name!r}: symmetry_labels() does not move with the "
-                                    f"renaming {how}; a name's label must follow it")
-            if canonical is not None and canonical(p) != canonical(s):
-                raise SpecError(f"spec {spec.name!r}: canonical() differs between a reachable state and "
-                                f"its renaming {how}; it must be the same for the whole orbit")
+            try:
+                _check_renaming(spec, s, succ, table, how, props, canonical, labels)
+            except SpecError:
+                raise
+            except Exception as exc:  # a renamed state the spec cannot handle: not a symmetry
+                raise SpecError(f"spec {spec.name!r}: the declared symmetry is not one: on a state renamed "
+                                f"by {how} the spec raised {type(exc).__name__}: {exc}; fix Spec.symmetry "
+                                "or run without --symmetry") from None
+
+
+def _check_renaming(spec: Spec, s: Any, succ: list, table: dict, how: str, props: list,
+                    canonical: Any, labels: Any) -> None:
+    """One sampled state against one renaming (see check_symmetry)."""
+    p = spec.permute(s, table, None)
+    for name, prop in props:
+        if bool(prop(s)) != bool(prop(p)):
+            raise SpecError(f"spec {spec.name!r}: the declared symmetry is not one: renaming "
+                            f"{how} changes the verdict of {name} on a reachable state; "
+                            "fix Spec.symmetry or run without --symmetry")
+    mine = {spec.permute(t, table, None) for t in succ}
+    theirs = {t for _, t in spec.successors(p)}
+    if mine != theirs:
+        raise SpecError(f"spec {spec.name!r}: the declared symmetry is not one: renaming {how} "
+                        "does not map a reachable state's successors to the renamed state's "
+                        "successors; fix Spec.symmetry/permute or run without --symmetry")
+    if labels is not None:
+        mine_labels, theirs_labels = labels(s) or {}, labels(p) or {}
+        if any(mine_labels[x] != theirs_labels.get(table.get(x, x)) for x in mine_labels):
+            raise SpecError(f"spec {spec.name!r}: symmetry_labels() does not move with the "
+                            f"renaming {how}; a name's label must follow it")
+    if canonical is not None and canonical(p) != canonical(s):
+        raise SpecError(f"spec {spec.name!r}: canonical() differs between a reachable state and "
+                        f"its renaming {how}; it must be the same for the whole orbit")

@@ -130,7 +130,7 @@ def test_a_bug_is_found_with_a_shortest_trace_that_replays(spec, length):
 
 def test_no_declared_symmetry_is_an_error():
     with pytest.raises(SpecError, match="declares no symmetry"):
-        explore(Paxos(), "bfs", symmetry=True)
+        explore(build("gossip"), "bfs", symmetry=True)
 
 
 def test_a_symmetry_that_changes_the_transitions_is_refused():
@@ -179,7 +179,7 @@ def test_cli_symmetry(tmp_path):
     r = modelcheck("explore", "twophase", "-p", "rms=5", "--symmetry", "--json", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["distinct_states"] == 314
-    r = modelcheck("explore", "paxos", "--symmetry", cwd=tmp_path)
+    r = modelcheck("explore", "gossip", "--symmetry", cwd=tmp_path)
     assert r.returncode == 2 and "declares no symmetry" in r.stderr and "Traceback" not in r.stderr
 
 
@@ -203,3 +203,16 @@ def test_labels_prune_the_renamings_tried():
     assert len(sorting_renamings(spec.symmetry(), spec.symmetry_labels(start))) == 6
     _, later = list(spec.successors(start))[0]  # n1 timed out: a candidate now
     assert len(sorting_renamings(spec.symmetry(), spec.symmetry_labels(later))) == 2
+
+
+def test_a_symmetry_the_spec_cannot_run_on_is_refused():
+    from modelcheck.specs.quorum import Quorum
+
+    class WithClient(Quorum):  # the client is not a replica: renaming it to one breaks the spec
+        name = "quorum-with-client"
+
+        def symmetry(self):
+            return (self.node_names(),)
+
+    with pytest.raises(SpecError, match="on a state renamed by .* the spec raised AttributeError"):
+        explore(WithClient(), "bfs", symmetry=True)
