@@ -53,6 +53,7 @@ def dfs(spec: Spec, options: Options, progress: ProgressFn | None = None, *, exa
     transitions = 0
     expansions = 0
     deepest = 0  # for the progress display; the result takes the exact value from ``level``
+    at_bound: list = []  # states with successors left unexpanded at the depth bound
     checks = [inv for _, inv in run.invariants]
     watching = bool(run.unreached)  # reachability properties still to be met
     cur = -1
@@ -66,7 +67,10 @@ def dfs(spec: Spec, options: Options, progress: ProgressFn | None = None, *, exa
             if d > deepest:
                 deepest = d
             if bound is not None and d >= bound:
-                run.at_depth_bound(spec, (s,), cur, path)
+                # cut only if the state is still at the bound at the end: one met again more
+                # shallowly is expanded from there
+                if run.at_depth_bound(spec, (s,), cur, path, record_cut=False):
+                    at_bound.append(cur)
                 continue
             expansions += 1
             if not expansions % CHECK_EVERY:
@@ -119,6 +123,8 @@ def dfs(spec: Spec, options: Options, progress: ProgressFn | None = None, *, exa
         run.cut("interrupted")
     except Exception as exc:
         run.raised(exc, t, path(checking) if checking >= 0 else None, path(cur))
+    if any(level[j] >= bound for j in at_bound):
+        run.cut("depth")
     # the depth of the deepest state, by its shallowest path (a re-expanded state counts
     # at its new depth, not at the deeper pass that found it first)
     return run.finish(len(parent), transitions, max(level, default=0), coverage_of(coverage),

@@ -198,13 +198,20 @@ class Run:
             self.stop = True
 
     def at_depth_bound(self, spec: Spec, states: Sequence[Hashable], first: int,
-                       path: Callable[[int], Callable[[], tuple[int, Sequence[int]]]]) -> None:
+                       path: Callable[[int], Callable[[], tuple[int, Sequence[int]]]], *,
+                       record_cut: bool = True) -> bool:
         """States found at exactly the depth bound (numbered ``first``, ``first + 1``...) are
-        not expanded: the run is cut by depth only if one of them has a successor, and
-        with deadlock checking each is still checked for having none."""
+        not expanded: the run is cut by depth only if one of them has a successor (returned;
+        recorded unless ``record_cut`` is False), and with deadlock checking each is still
+        checked for having none.  A spec that raises there is an error at that state."""
         cut = False
         for i, state in enumerate(states):
-            if next(iter(spec.successors(state)), None) is not None:
+            try:
+                has_successor = next(iter(spec.successors(state)), None) is not None
+            except Exception as exc:
+                self.failed(exc, path(first + i), "the spec raised while computing successors")
+                return cut
+            if has_successor:
                 cut = True
                 if not self.check_deadlock:
                     break
@@ -212,8 +219,9 @@ class Run:
                 self.deadlocked(path(first + i))
                 if self.stop:
                     break
-        if cut:
+        if cut and record_cut:
             self.cut("depth")
+        return cut
 
     def reached(self, name: str, path: Callable[[], tuple[int, Sequence[int]]]) -> None:
         self.unreached = [(n, f) for n, f in self.unreached if n != name]

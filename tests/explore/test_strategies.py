@@ -188,3 +188,30 @@ def test_initial_states_that_raise_are_a_one_line_error(strategy):
 
     with pytest.raises(SpecError, match="raised on its initial states: KeyError: 'no initial'"):
         explore(NoStart(), strategy)
+
+
+def test_dfs_is_not_cut_by_a_state_later_reached_more_shallowly():
+    # 0-1-2-3 and 0-5-3, then 3-4: DFS meets 3 first at depth 3 (the bound) with a successor
+    # left, then through 5 at depth 2 and expands it: everything within depth 3 was seen
+    class Detour(Chain):
+        def successors(self, s):
+            edges = {0: [1, 5], 1: [2], 2: [3], 5: [3], 3: [4]}
+            return [(("Go", t), t) for t in edges.get(s, [])]
+
+    for strategy in ("bfs", "dfs"):
+        r = explore(Detour(), strategy, depth=3, deadlock=False)
+        assert r.cut_by == [] and r.complete and r.distinct_states == 6, strategy
+
+
+def test_a_spec_raising_at_the_depth_bound_is_reported_at_that_state():
+    # depth 2 of Diamond holds (2, 0), (1, 1), (0, 2), checked for deadlocks: the last raises
+    class RaisesAtCorner(Diamond):
+        def successors(self, s):
+            if s == (0, 2):
+                raise ValueError("boom at (0, 2)")
+            return super().successors(s)
+
+    for strategy in ("bfs", "dfs"):
+        r = explore(RaisesAtCorner(n=3), strategy, depth=2, deadlock=True)  # every state at the bound looked at
+        assert r.exit_code == 2 and "boom at (0, 2)" in r.error.error, strategy
+        assert r.error.last_state == (0, 2) and len(r.error) == 2, strategy
