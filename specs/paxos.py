@@ -44,7 +44,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from modelcheck import invariants
-from modelcheck import Param, SpecError, invariant, sometimes
+from modelcheck import Param, invariant, sometimes
 from modelcheck.actors import Message, Protocol, is_majority, record, send, set_timer
 
 IDLE, PREPARING, ACCEPTING = "idle", "preparing", "accepting"
@@ -103,9 +103,10 @@ class Paxos(Protocol):
     timers = ("propose",)
     # Acceptors must keep promised/vbal/vval across a crash (2.2), but the actor layer keeps
     # one list of durable fields for every node and proposers and acceptors differ, so
-    # crash faults are refused rather than checked wrongly (see validate).
+    # crash faults are refused rather than checked wrongly.
     durable = ()
     messages = (Prepare, Promise, Accept)
+    crashes_unsupported = "acceptor state must be durable"
 
     def node_names(self):
         return (tuple(f"p{i + 1}" for i in range(self.proposers))
@@ -114,12 +115,9 @@ class Paxos(Protocol):
     def symmetry(self):
         """The acceptors are interchangeable (``--symmetry``); the proposing nodes are not,
         each owning its ballots and values."""
-        return (tuple(f"a{i + 1}" for i in range(self.acceptors)),)
+        return (self._acceptor_names,)
 
     def validate(self) -> None:
-        if self.faults.crashes:
-            raise SpecError("paxos does not support crash faults yet (acceptor state must be durable); "
-                            "use drop, dup or partition")
         self._acceptor_names = tuple(f"a{i + 1}" for i in range(self.acceptors))
 
     def input_value(self, proposer: str) -> str:
