@@ -187,7 +187,6 @@ class PBFT(Protocol):
         # the values a pre-prepare may carry: null only arises with a gap below a certificate
         self._proposable = self.client_values + ((NULL,) if self.seqs > 1 else ())
         self._vocabulary: dict = {}  # byzantine_messages, by node and node states
-        self._obsolete: dict = {}  # obsolete(), by receiver state and envelope
         self._byzantine = frozenset(byzantine)
         self._no_certificates = ((-1, ""),) * self.seqs
 
@@ -346,35 +345,9 @@ class PBFT(Protocol):
 
     # -- obsolete messages ----------------------------------------------------------------
 
-    def successors(self, c):
-        """The actor layer's successors, with every message its receiver will ignore forever
-        taken out of the network at once (see :meth:`obsolete`).  A model reduction: such a
-        message changes nothing when delivered, and a message may stay in flight forever
-        anyway, so the reachable node states and ghost histories are the same; only the
-        many orders in which dead messages could be consumed are gone."""
-        out = super().successors(c)
-        if self.faults.network != "unordered":
-            return out
-        return [(action, self._without_obsolete(nxt)) for action, nxt in out]
-
-    def _without_obsolete(self, c):
-        net = c.network
-        if not net:
-            return c
-        nodes, index, known = c.nodes, self._index, self._obsolete
-        keep = []
-        for e in net:
-            key = (nodes[index[e[1]]], e)
-            dead = known.get(key)
-            if dead is None:
-                dead = known[key] = self.obsolete(e[1], key[0], e[0], e[2])
-            if not dead:
-                keep.append(e)
-        return c if len(keep) == len(net) else c._replace(network=tuple(keep))
-
     def obsolete(self, node: str, s: Replica, src: str, msg) -> bool:
-        """True when replica ``node`` in state ``s`` ignores ``msg`` now and in every later
-        state: it is for an earlier view (views only grow), or for the current view and
+        """The actor layer's model reduction (Protocol.obsolete): True when replica ``node`` in
+        state ``s`` ignores ``msg`` now and in every later state: it is for an earlier view (views only grow), or for the current view and
         ignored although a pre-prepare is fixed (its value cannot change in this view)."""
         view = msg.view
         if view != s.view:

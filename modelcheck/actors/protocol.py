@@ -221,6 +221,14 @@ class Protocol(Spec):
         """Handle a client request; None refuses it (it stays available for another node)."""
         return None
 
+    def obsolete(self, node: str, state: Any, src: str, msg: Hashable) -> bool:
+        """Optional model reduction: True when ``node`` in ``state`` ignores ``msg`` now and in
+        every state it can reach (e.g. a message of an earlier view).  Such messages are taken
+        out of an unordered network at once: delivering one changes nothing, and a message may
+        stay in flight forever anyway, so the reachable node states and ghost histories are
+        the same; only the many orders in which dead messages could be consumed are gone."""
+        return False
+
     def byzantine_messages(self, node: str, cluster: Cluster) -> Iterable[Hashable] | None:
         """The messages a Byzantine ``node`` may send to any correct node, in a fixed order.
 
@@ -330,6 +338,9 @@ class Protocol(Spec):
         self._cuts = frozenset(cut for _, _, cut in self._splits)
         self._has_fault_state = bool(faults.crashes or faults.partitions or faults.timed)
         self._tick_table: dict = {}
+        # obsolete(): only where a protocol defines it, on unordered networks
+        self._prunes = type(self).obsolete is not Protocol.obsolete and self._unordered
+        self._obsolete_memo: dict = {}  # obsolete(), by receiver state and envelope
 
     # -- the state machine ---------------------------------------------------------------
 
@@ -439,7 +450,27 @@ class Protocol(Spec):
                         append(((kind[3], b, dst, msg), apply(c, j, result, net, timers[j])))
         if fstate is not None:
             self._nemesis(c, append)
+        if self._prunes:
+            return [(action, self._without_obsolete(nxt)) for action, nxt in out]
         return out
+
+    def _without_obsolete(self, c: Cluster) -> Cluster:
+        """``c`` without the messages their receivers will ignore forever (see obsolete)."""
+        net = c.network
+        if not net:
+            return c
+        nodes, index, known = c.nodes, self._index, self._obsolete_memo
+        if len(known) > 200_000:
+            known.clear()
+        keep = []
+        for env in net:
+            key = (nodes[index[env[1]]], env)
+            dead = known.get(key)
+            if dead is None:
+                dead = known[key] = self.obsolete(env[1], key[0], env[0], env[2])
+            if not dead:
+                keep.append(env)
+        return c if len(keep) == len(net) else c._replace(network=tuple(keep))
 
     def _nemesis(self, c: Cluster, append) -> None:
         """Crash, restart, partition, heal, tick: the faults' own transitions."""
