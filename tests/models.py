@@ -181,3 +181,39 @@ class Slow(Spec):
 
         time.sleep(0.001)
         return [("Step", s + 1)]
+
+
+class SometimesRaises(Spec):
+    """A counter 0..5 whose sometimes-property raises at 3."""
+
+    def initial_states(self):
+        return [0]
+
+    def successors(self, s):
+        return [("Step", s + 1)] if s < 5 else []
+
+    @sometimes
+    def five(self, s):
+        if s == 3:
+            raise ValueError("sometimes bug at 3")
+        return s == 5
+
+
+class BadStart(Spec):
+    """A spec whose initial states raise."""
+
+    def initial_states(self):
+        raise KeyError("no initial")
+
+    def successors(self, s):
+        return []
+
+
+class NoStart(Spec):
+    """A spec with no initial state."""
+
+    def initial_states(self):
+        return []
+
+    def successors(self, s):
+        return []

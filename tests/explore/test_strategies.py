@@ -182,12 +182,10 @@ def test_changeable_model_defaults():
 
 @pytest.mark.parametrize("strategy", ["bfs", "dfs"])
 def test_initial_states_that_raise_are_a_one_line_error(strategy):
-    class NoStart(Chain):
-        def initial_states(self):
-            raise KeyError("no initial")
+    from models import BadStart
 
     with pytest.raises(SpecError, match="raised on its initial states: KeyError: 'no initial'"):
-        explore(NoStart(), strategy)
+        explore(BadStart(), strategy)
 
 
 def test_dfs_is_not_cut_by_a_state_later_reached_more_shallowly():

@@ -7,7 +7,7 @@ import pytest
 from modelcheck import Spec, SpecError, explore, sometimes
 from modelcheck.result import REACHED, UNKNOWN
 
-from models import BadInvariant, Chain, Diamond, Raises, Unhashable
+from models import BadInvariant, BadStart, Chain, Diamond, NoStart, Raises, SometimesRaises, Unhashable
 from test_cli import MODELS, modelcheck
 
 #: a spec file for the command line whose initial states raise
@@ -21,30 +21,6 @@ class BadStart(Spec):
     def successors(self, s):
         return []
 '''
-
-
-class SometimesRaises(Spec):
-    """A counter 0..5 whose sometimes-property raises at 3."""
-
-    def initial_states(self):
-        return [0]
-
-    def successors(self, s):
-        return [("Step", s + 1)] if s < 5 else []
-
-    @sometimes
-    def five(self, s):
-        if s == 3:
-            raise ValueError("sometimes bug at 3")
-        return s == 5
-
-
-class NoStart(Spec):
-    def initial_states(self):
-        return []
-
-    def successors(self, s):
-        return []
 
 
 def walks(spec, **options):
@@ -79,13 +55,6 @@ def test_successors_that_raise_are_an_error_with_the_walk():
 
 
 def test_initial_states_that_raise_or_are_missing_are_spec_errors():
-    class BadStart(Spec):
-        def initial_states(self):
-            raise KeyError("no initial")
-
-        def successors(self, s):
-            return []
-
     with pytest.raises(SpecError, match=r"the spec raised on its initial states: KeyError: 'no initial' \(at "):
         walks(BadStart())
     with pytest.raises(SpecError, match="the spec has no initial state"):

@@ -90,20 +90,7 @@ def test_invariant_that_raises_is_an_error_trace_to_that_state():
 
 
 def test_sometimes_property_that_raises_is_an_error_trace_to_that_state():
-    from modelcheck import Spec, sometimes
-
-    class SometimesRaises(Spec):
-        def initial_states(self):
-            return [0]
-
-        def successors(self, s):
-            return [("Step", s + 1)] if s < 5 else []
-
-        @sometimes
-        def five(self, s):
-            if s == 3:
-                raise ValueError("sometimes bug at 3")
-            return s == 5
+    from models import SometimesRaises
 
     r = fuzz(SometimesRaises(), examples=5, seed=0)
     assert r.exit_code == 2 and r.error.last_state == 3 and len(r.error) == 3
@@ -111,14 +98,9 @@ def test_sometimes_property_that_raises_is_an_error_trace_to_that_state():
 
 
 def test_initial_states_that_raise_are_a_spec_error():
-    from modelcheck import Spec, SpecError
+    from models import BadStart
 
-    class BadStart(Spec):
-        def initial_states(self):
-            raise KeyError("no initial")
-
-        def successors(self, s):
-            return []
+    from modelcheck import SpecError
 
     with pytest.raises(SpecError, match="the spec raised on its initial states: KeyError: 'no initial'"):
         fuzz(BadStart(), examples=5, seed=0)
