@@ -39,11 +39,11 @@ clock (grace ignored); found under ``skew=1`` by BFS in 8 steps.
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from modelcheck import invariants
 from modelcheck import Param, SpecError, invariant, sometimes
-from modelcheck.actors import Faults, Message, Protocol, send, set_timer
+from modelcheck.actors import Message, Protocol, send, set_timer
 
 SERVER = "server"
 IDLE, WAITING, HOLDING, DONE = "idle", "waiting", "holding", "done"
@@ -76,6 +76,7 @@ class Lease(Protocol):
     """Leader leases with a grace period (Gray and Cheriton 1989): lease safety under skew."""
 
     name = "lease"
+    default_faults = "skew=1"
     clients = Param(2, "number of clients competing for the lease", min=1, max=4)
     lease = Param(2, "lease term in ticks of the holder's clock", min=1, max=9)
     grace = Param(5, "extra ticks the server waits before reusing the lease (needs > 4*skew)",
@@ -85,8 +86,6 @@ class Lease(Protocol):
     timers = ("expire", "free")
     messages = (Request, Grant)
 
-    def __init__(self, faults: Faults | str | dict | None = None, **params: Any) -> None:
-        super().__init__(faults=Faults(skew=1) if faults is None else faults, **params)
 
     def validate(self) -> None:
         if not self.faults.timed:

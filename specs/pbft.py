@@ -78,7 +78,6 @@ from typing import Any, NamedTuple
 
 from modelcheck import Param, SpecError, invariant, invariants, sometimes
 from modelcheck.actors import (
-    Faults,
     Message,
     Protocol,
     bft_quorum,
@@ -154,6 +153,7 @@ class PBFT(Protocol):
     """PBFT normal case and one view change (OSDI 1999, 4.2 and 4.4): agreement and validity."""
 
     name = "pbft"
+    default_faults = "byzantine=1"
     replicas = Param(4, "number of replicas N (tolerates f = (N - 1) // 3 Byzantine ones)", min=4, max=7)
     seqs = Param(1, "sequence numbers", min=1, max=3)
     views = Param(2, "views 0 .. views - 1 (2: at most one view change)", min=1, max=4)
@@ -164,8 +164,6 @@ class PBFT(Protocol):
     messages = (PrePrepare, Prepare, Commit, ViewChange, NewView)
     durable = Replica._fields
 
-    def __init__(self, faults: Faults | str | dict | None = None, **params: Any) -> None:
-        super().__init__(faults=Faults(byzantine=1) if faults is None else faults, **params)
 
     def node_names(self):
         return tuple(f"n{i + 1}" for i in range(self.replicas))

@@ -79,7 +79,7 @@ from typing import NamedTuple
 
 from modelcheck import invariants
 from modelcheck import Param, SpecError, invariant, sometimes
-from modelcheck.actors import Faults, Message, cancel_timer, is_majority, record, send
+from modelcheck.actors import Message, cancel_timer, is_majority, record, send
 
 from .raft_election import CANDIDATE, FOLLOWER, LEADER, NO_VOTES, RaftElection, Vote
 
@@ -140,6 +140,7 @@ class Raft(RaftElection):
     state-machine safety under the run's faults."""
 
     name = "raft"
+    default_faults = "fifo"
     servers = Param(3, "number of servers", min=1, max=5)
     candidates = Param(2, "servers n1 .. nK whose election timer may fire (the others' outlast the run)",
                        min=1, max=5)
@@ -158,8 +159,6 @@ class Raft(RaftElection):
     deny_replies = False
     retry_elections = False
 
-    def __init__(self, faults=None, **params) -> None:
-        super().__init__(faults=Faults(network="fifo") if faults is None else faults, **params)
 
     def validate(self) -> None:
         if self.candidates > self.servers:

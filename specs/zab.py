@@ -68,10 +68,10 @@ is needed, leader change comes from elections):
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from modelcheck import Param, invariant, invariants, sometimes
-from modelcheck.actors import Faults, Message, Protocol, is_majority, record, send, set_timer
+from modelcheck.actors import Message, Protocol, is_majority, record, send, set_timer
 
 LOOKING, DISCOVERY, SYNC, BROADCAST = "looking", "discovery", "sync", "broadcast"
 NONE: frozenset = frozenset()
@@ -173,6 +173,7 @@ class Zab(Protocol):
     """Zab (DSN 2011, section IV) over FIFO links: section III's properties."""
 
     name = "zab"
+    default_faults = "fifo"
     nodes = Param(3, "number of nodes", min=2, max=5)
     epochs = Param(2, "the highest epoch a prospective leader may pick", min=1, max=5)
     values = Param(2, "client values v1 .. vK, each broadcast at most once", min=0, max=4)
@@ -185,8 +186,6 @@ class Zab(Protocol):
     durable = ("accepted", "current", "history", "delivered", "led")
     messages = (Elect, CEpoch, NewEpoch, AckEpoch, NewLeader, AckLeader, CommitLeader, Propose, Ack, Commit)
 
-    def __init__(self, faults: Faults | str | dict | None = None, **params: Any) -> None:
-        super().__init__(faults=Faults(network="fifo") if faults is None else faults, **params)
 
     def requests(self):
         return tuple(ClientValue(f"v{i + 1}") for i in range(self.values))

@@ -180,9 +180,12 @@ class Protocol(Spec):
     #: why crash faults cannot be checked yet (e.g. roles whose durable state differs): when
     #: set, ``crash=K`` is refused with this reason rather than checked wrongly
     crashes_unsupported: ClassVar[str | None] = None
+    #: the fault model of a run that names none (``--faults``), e.g. "fifo" for a protocol
+    #: that assumes TCP links, "skew=1" for one that relies on clocks
+    default_faults: ClassVar[str | None] = None
 
     def __init__(self, faults: Faults | str | dict | None = None, **params: Any) -> None:
-        self.faults = Faults.coerce(faults)
+        self.faults = Faults.coerce(self.default_faults if faults is None else faults)
         if self.faults.crashes and self.crashes_unsupported:
             raise SpecError(f"{self.name or type(self).__name__} does not support crash faults yet "
                             f"({self.crashes_unsupported}); use drop, dup or partition")
