@@ -128,7 +128,7 @@ def bfs(spec: Spec, options: Options, progress: ProgressFn | None = None, *, exa
                     break
             k = -1
             for k, (a, t) in enumerate(successors(s)):
-                kind = a if a.__class__ is str else a[0] if a.__class__ is tuple else action_kind(a)
+                kind = a if a.__class__ is str else a[0] if a.__class__ is tuple and a else action_kind(a)
                 coverage[kind] = coverage.get(kind, 0) + 1
                 fp = fp_of(t)
                 if fp in seen:

@@ -83,7 +83,7 @@ def dfs(spec: Spec, options: Options, progress: ProgressFn | None = None, *, exa
             k = -1
             for k, (a, t) in enumerate(spec.successors(s)):
                 if first:
-                    kind = a if a.__class__ is str else a[0] if a.__class__ is tuple else action_kind(a)
+                    kind = a if a.__class__ is str else a[0] if a.__class__ is tuple and a else action_kind(a)
                     coverage[kind] = coverage.get(kind, 0) + 1
                 fp = fp_of(t)
                 j = index.get(fp)

@@ -191,7 +191,7 @@ class Shard:
             try:
                 if shared is None:  # fingerprints, the same in every shard
                     for k, (a, t) in enumerate(successors(s)):
-                        kind = a if a.__class__ is str else a[0] if a.__class__ is tuple else action_kind(a)
+                        kind = a if a.__class__ is str else a[0] if a.__class__ is tuple and a else action_kind(a)
                         coverage[kind] = coverage.get(kind, 0) + 1
                         key = key_of(t)
                         if key % count == me:
@@ -206,7 +206,7 @@ class Shard:
                             out[key % count].append((key, p))
                 else:  # this process's keys filter what it has met; the shared key only for the rest
                     for k, (a, t) in enumerate(successors(s)):
-                        kind = a if a.__class__ is str else a[0] if a.__class__ is tuple else action_kind(a)
+                        kind = a if a.__class__ is str else a[0] if a.__class__ is tuple and a else action_kind(a)
                         coverage[kind] = coverage.get(kind, 0) + 1
                         local = key_of(t)
                         if local in sent:

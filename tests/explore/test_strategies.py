@@ -213,3 +213,13 @@ def test_a_spec_raising_at_the_depth_bound_is_reported_at_that_state():
         r = explore(RaisesAtCorner(n=3), strategy, depth=2, deadlock=True)  # every state at the bound looked at
         assert r.exit_code == 2 and "boom at (0, 2)" in r.error.error, strategy
         assert r.error.last_state == (0, 2) and len(r.error) == 2, strategy
+
+
+@pytest.mark.parametrize("strategy", ["bfs", "dfs"])
+def test_an_empty_tuple_action_is_counted_not_an_error(strategy):
+    class Empty(Chain):
+        def successors(self, s):
+            return [((), s + 1)] if s < 2 else []
+
+    r = explore(Empty(), strategy, deadlock=False)
+    assert r.error is None and r.complete and r.coverage == {"tuple": 2}
