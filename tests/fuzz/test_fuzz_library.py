@@ -5,24 +5,17 @@ bug may need a fault (``volatile-voted-for`` needs a crash): for actor protocols
 bug is fuzzed under its default fault model and that plus a crash, until one finds it.
 """
 
-import attrs
 import pytest
 
 from modelcheck import library
 from modelcheck.fuzz import check_spec, fuzz
+from modelcheck.zoo import fault_models  # the faults each bug is hunted under, as BFS hunts them
 
 EXAMPLES, SEED = 300, 0
 #: bugs whose shortest trace is long and narrow get a larger budget, measured: raft's Figure 8
 #: (commit-old-term) is 24 steps that must interleave two leaders' replication just so;
 #: 300 schedules never hit it, 20,000 of up to 60 steps do (about 16 s)
 BUDGET = {("raft", "commit-old-term"): {"examples": 20_000, "max_steps": 60}}
-
-
-def fault_models(cls):
-    """None (the spec's own default), then that default plus one crash."""
-    if not getattr(cls, "supports_faults", False):
-        return (None,)
-    return (None, str(attrs.evolve(cls().faults, crashes=1)))
 
 
 SPECS = sorted(library().items())
