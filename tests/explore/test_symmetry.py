@@ -9,7 +9,7 @@ from collections import deque
 
 import pytest
 
-from modelcheck import SpecError, build, explore
+from modelcheck import Spec, SpecError, build, explore
 from modelcheck.explore.symmetry import check_symmetry, key_function, renamings
 from modelcheck.replay import replay
 from modelcheck.trace.format import trace_to_dict
