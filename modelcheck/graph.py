@@ -81,7 +81,7 @@ def state_graph(spec: Spec, max_states: int = DEFAULT_MAX_STATES) -> nx.MultiDiG
             except Exception as exc:
                 what = f"the spec raised while checking invariant {name} on {named(node)}"
                 raise spec_raised(what, exc) from exc
-        encoded = encode_state(state)
+        encoded = encode_state(spec.readable(state))
         graph.add_node(node, state=json.dumps(encoded, ensure_ascii=False),
                        label="\n".join(f"{k}={format_value(v)}" for k, v in flatten(encoded).items()),
                        depth=depth, initial=via[0] < 0, deadlock=False, violates=",".join(broken))

@@ -54,9 +54,10 @@ def replay(data: dict[str, Any], spec: Spec | None = None) -> Replay:
         return Replay("diverged", f"initial state #{index} no longer exists "
                       f"(the spec has {len(initial)} initial states)", 0)
     state = initial[index]
-    if encode_state(state) != data["initial"]["state"]:
+    got = encode_state(spec.readable(state))
+    if got != data["initial"]["state"]:
         return Replay("diverged", "the initial state differs: "
-                      + "; ".join(state_diff(data["initial"]["state"], encode_state(state))), 0)
+                      + "; ".join(state_diff(data["initial"]["state"], got)), 0)
     for n, step in enumerate(data["steps"], 1):
         try:
             enabled = list(spec.successors(state))
@@ -73,7 +74,7 @@ def replay(data: dict[str, Any], spec: Spec | None = None) -> Replay:
         if label != step["action"]:
             return Replay("diverged", f"step {n}: the trace says {step['action']!r} but transition "
                           f"#{k} is now {label!r}", n)
-        got = encode_state(nxt)
+        got = encode_state(spec.readable(nxt))
         if got != step["state"]:
             return Replay("diverged", f"step {n} ({label}) leads to a different state than recorded "
                           "(changed or nondeterministic spec): "

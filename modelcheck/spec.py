@@ -321,6 +321,13 @@ class Spec:
     def format_action(self, action: Hashable) -> str:
         return format_action(action)
 
+    def readable(self, state: Hashable) -> Any:
+        """``state`` as traces, replays, graphs and simulations show it.  The default is the
+        state itself; a spec whose states are plain tuples (the cheapest to build: a
+        NamedTuple costs about 110 ns more per successor) can name their items here,
+        e.g. ``return State._make(state)``."""
+        return state
+
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.params().items())
         return f"{type(self).__name__}({args})"

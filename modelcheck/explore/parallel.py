@@ -69,7 +69,7 @@ from ..result import Result
 from ..spec import Spec, SpecError, action_kind
 from .fingerprint import fingerprint_function, stable_fingerprint, visited_key, visited_stats
 from .run import (CHECK_EVERY, Options, Progress, ProgressFn, Run, admit_initial, coverage_of, describe_exception,
-                  rebuild, resident_memory)
+                  follow, resident_memory)
 
 __all__ = ["parallel_bfs", "key_function", "Shard", "HASH_SEED"]
 
@@ -421,6 +421,12 @@ def _path(p: tuple) -> Callable[[], tuple[int, list[int]]]:
     return lambda: (p[0], list(p[1:]))
 
 
+def _state_at(spec: Spec, p: tuple) -> Any:
+    """The spec's own state at path ``p`` (re-executed)."""
+    initial, steps = follow(spec, p[0], p[1:])
+    return steps[-1][2] if steps else initial
+
+
 def _at(p: tuple) -> tuple:
     """The transition that found the state at path ``p``: (its parent's path, its index)."""
     return p[:-1], p[-1]
@@ -638,7 +644,7 @@ class _Search:
         run, spec = self.run, self.spec
         if error[0] == "checking":
             p = error[1]
-            state = rebuild(spec, "error", "error", p[0], p[1:], strategy="bfs", seed=None).last_state
+            state = _state_at(spec, p)
             try:
                 for _, f in run.invariants:
                     f(state)
@@ -650,7 +656,7 @@ class _Search:
             run.failed(SpecError(error[2]), _path(p), "")
             return
         p = error[1]
-        state = t = rebuild(spec, "error", "error", p[0], p[1:], strategy="bfs", seed=None).last_state
+        state = t = _state_at(spec, p)
         key_of = key_function(spec, self.exact, False)
         try:
             for _, t in spec.successors(state):

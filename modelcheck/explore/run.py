@@ -280,9 +280,8 @@ class Run:
         return res
 
 
-def rebuild(spec: Spec, kind: str, prop: str, init: int, steps: Sequence[int], *,
-            strategy: str, seed: int | None, error: str | None = None) -> Trace:
-    """Re-execute a path given as indices and return it as a Trace."""
+def follow(spec: Spec, init: int, steps: Sequence[int]) -> tuple[Any, list[tuple[Hashable, int, Any]]]:
+    """Re-execute a path given as indices: the initial state and ``(action, index, state)`` per step."""
     initial = list(spec.initial_states())[init]
     state = initial
     out = []
@@ -294,7 +293,14 @@ def rebuild(spec: Spec, kind: str, prop: str, init: int, steps: Sequence[int], *
                 f"explored but only {len(enabled)} are now; successors must depend on the state alone"
             )
         action, state = enabled[index]
-        out.append(Step(action=action, label=spec.format_action(action), index=index, state=state))
+        out.append((action, index, state))
+    return initial, out
+
+
+def rebuild(spec: Spec, kind: str, prop: str, init: int, steps: Sequence[int], *,
+            strategy: str, seed: int | None, error: str | None = None) -> Trace:
+    """Re-execute a path given as indices and return it as a Trace (states as the spec shows them)."""
+    initial, path = follow(spec, init, steps)
     return Trace(
         spec=reference(spec),
         params=spec.params(),
@@ -302,8 +308,9 @@ def rebuild(spec: Spec, kind: str, prop: str, init: int, steps: Sequence[int], *
         kind=kind,
         property=prop,
         initial_index=init,
-        initial_state=initial,
-        steps=tuple(out),
+        initial_state=spec.readable(initial),
+        steps=tuple(Step(action=action, label=spec.format_action(action), index=index,
+                         state=spec.readable(state)) for action, index, state in path),
         strategy=strategy,
         seed=seed,
         error=error,

@@ -30,3 +30,21 @@ def test_coverage_counts_every_kind_of_action():
     assert set(r.coverage) == {"TMCommit", "TMAbort", "TMRcvPrepared", "RMPrepare", "RMChooseToAbort",
                                "RMRcvCommitMsg", "RMRcvAbortMsg"}
     assert sum(r.coverage.values()) == r.transitions
+
+
+def test_plain_tuple_states_are_shown_with_their_field_names():
+    """The search runs on plain tuples (cheaper to build); traces, graphs and simulations
+    show them through ``readable`` with the TLA+ variables' names."""
+    import json
+
+    from modelcheck.graph import state_graph
+    from modelcheck.simulate import simulate
+
+    spec = build("twophase", {"rms": 2, "bug": "early-commit"})
+    assert type(next(iter(spec.initial_states()))) is tuple
+    (trace,) = explore(spec).violations
+    assert trace.last_state.rm == ("committed", "aborted") and trace.initial_state.tm == "init"
+    node = state_graph(spec).nodes[0]
+    assert set(json.loads(node["state"])) == {"rm", "tm", "prepared", "msgs"}
+    sim = simulate(spec, steps=3, seed=1)
+    assert set(sim.initial) == set(sim.moments[-1].state) == {"rm", "tm", "prepared", "msgs"}
