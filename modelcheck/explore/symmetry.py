@@ -14,8 +14,8 @@ the canonical one, so every trace they report is a real path of the spec and rep
 (the bug Stateright once had was exploring the representative).
 
 A wrong declaration silently hides states, so before a run :func:`key_function`
-checks it on a sample of reachable states: every renaming must map successors to
-successors and leave every invariant's verdict unchanged, and ``canonical`` must be
+checks it on a sample of reachable states: each renaming of a generating set must map
+successors to successors and leave every invariant's verdict unchanged, and ``canonical`` must be
 the same for a state and its renamings.  A declaration that fails is refused with the
 state and renaming that show it.
 """
@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import random
 from collections import deque
 from typing import Any, Callable, Hashable, Sequence
 
@@ -34,8 +33,6 @@ __all__ = ["rename", "renamings", "key_function", "check_symmetry", "describe"]
 
 #: states of a short breadth-first search the declared symmetry is checked on
 SAMPLE_STATES = 300
-#: renamings tried on each sampled state (all of them when there are fewer)
-SAMPLE_RENAMINGS = 24
 
 def renamings(groups: Sequence[Sequence[Hashable]]) -> list[dict]:
     """Every renaming that permutes each group within itself, but the identity."""
@@ -173,29 +170,28 @@ def key_function(spec: Spec, exact: bool = False, *, check: bool = True) -> Call
     return smallest
 
 
-def check_symmetry(spec: Spec, samples: int = SAMPLE_STATES, seed: int = 0) -> None:
+def generators(groups: Sequence[tuple]) -> list[dict]:
+    """Renamings that generate every renaming of the groups: per group, swapping its first
+    two names and (with three or more) rotating it by one.  A property that every generator
+    keeps on every reachable state, every composition of them keeps too."""
+    out = []
+    for g in groups:
+        out.append({g[0]: g[1], g[1]: g[0]})
+        if len(g) > 2:
+            out.append({x: g[(i + 1) % len(g)] for i, x in enumerate(g)})
+    return out
+
+
+def check_symmetry(spec: Spec, samples: int = SAMPLE_STATES) -> None:
     """Refuse a declared symmetry that some sampled state contradicts.
 
-    On the first ``samples`` states of a breadth-first search: each renaming tried must
-    turn the state's successors into the renamed state's successors, keep every
-    invariant's and reachability property's verdict, and (with ``canonical``) give the
-    same canonical form.
+    On the first ``samples`` states of a breadth-first search: each generating renaming
+    (see :func:`generators`) must turn the state's successors into the renamed state's
+    successors, keep every invariant's and reachability property's verdict, move the
+    labels along and (with ``canonical``) give the same canonical form.
     """
     groups = _groups(spec)
-    rng = random.Random(seed)
-    total = math.prod(math.factorial(len(g)) for g in groups)
-    # every renaming when there are few; else a fresh random sample for each state
-    tables = renamings(groups) if total <= 4 * SAMPLE_RENAMINGS else None
-
-    def sample() -> list[dict]:
-        out = []
-        for _ in range(SAMPLE_RENAMINGS):
-            table: dict = {}
-            for g in groups:
-                table.update((a, b) for a, b in zip(g, rng.sample(g, len(g))) if a != b)
-            if table:
-                out.append(table)
-        return out
+    tried = generators(groups)
     props = list(spec.invariants()) + list(spec.reachability())
     canonical = spec.canonical if _has_canonical(spec) else None
     labels = spec.symmetry_labels if _has_labels(spec) else None
@@ -206,6 +202,7 @@ def check_symmetry(spec: Spec, samples: int = SAMPLE_STATES, seed: int = 0) -> N
             seen.add(s)
             queue.append(s)
     checked = 0
+    memos: dict = {}  # one per renaming, as the search keeps them (permute's parts recur)
     while queue and checked < samples:
         s = queue.popleft()
         checked += 1
@@ -214,12 +211,11 @@ def check_symmetry(spec: Spec, samples: int = SAMPLE_STATES, seed: int = 0) -> N
             if t not in seen and len(seen) < 4 * samples:
                 seen.add(t)
                 queue.append(t)
-        tried = sample() if tables is None else tables if len(tables) <= SAMPLE_RENAMINGS else \
-            rng.sample(tables, SAMPLE_RENAMINGS)
         for table in tried:
             how = ", ".join(f"{a}->{b}" for a, b in table.items())
+            memo = memos.setdefault(tuple(table.items()), {})
             try:
-                _check_renaming(spec, s, succ, table, how, props, canonical, labels)
+                _check_renaming(spec, s, succ, table, memo, how, props, canonical, labels)
             except SpecError:
                 raise
             except Exception as exc:  # a renamed state the spec cannot handle: not a symmetry
@@ -228,16 +224,16 @@ def check_symmetry(spec: Spec, samples: int = SAMPLE_STATES, seed: int = 0) -> N
                                 "or run without --symmetry") from None
 
 
-def _check_renaming(spec: Spec, s: Any, succ: list, table: dict, how: str, props: list,
+def _check_renaming(spec: Spec, s: Any, succ: list, table: dict, memo: dict, how: str, props: list,
                     canonical: Any, labels: Any) -> None:
     """One sampled state against one renaming (see check_symmetry)."""
-    p = spec.permute(s, table, None)
+    p = spec.permute(s, table, memo)
     for name, prop in props:
         if bool(prop(s)) != bool(prop(p)):
             raise SpecError(f"spec {spec.name!r}: the declared symmetry is not one: renaming "
                             f"{how} changes the verdict of {name} on a reachable state; "
                             "fix Spec.symmetry or run without --symmetry")
-    mine = {spec.permute(t, table, None) for t in succ}
+    mine = {spec.permute(t, table, memo) for t in succ}
     theirs = {t for _, t in spec.successors(p)}
     if mine != theirs:
         raise SpecError(f"spec {spec.name!r}: the declared symmetry is not one: renaming {how} "
