@@ -169,5 +169,5 @@ def bfs(spec: Spec, options: Options, progress: ProgressFn | None = None, *, exa
         run.result.stats["checkpoint"] = saver.save(snapshot())
     deepest = depth + 1 if n > level_end else depth
     return run.finish(n, transitions, deepest, coverage_of(coverage),
-                      **visited_stats(spec, options, n, exact))
+                      **visited_stats(spec, options, n, exact, transitions))
 

@@ -87,14 +87,16 @@ def visited_key(spec: Any, options: Any, exact: bool, *, portable: bool = False)
     return fingerprint_function(exact)
 
 
-def visited_stats(spec: Any, options: Any, n: int, exact: bool) -> dict:
+def visited_stats(spec: Any, options: Any, n: int, exact: bool, transitions: int = 0) -> dict:
     """The result's notes on the visited set: how states are stored, collision odds, symmetry."""
     stats: dict = {"visited_store": "exact states"} if exact else {
         "visited_store": "64-bit fingerprints",
         "fingerprint_collision_probability": collision_probability(n),
     }
     if options.symmetry:
-        from .symmetry import describe
+        from .symmetry import cache_collision_probability, describe
 
         stats["symmetry"] = describe(spec)
+        if not exact:  # the orbit keys of recent states are looked up by their own fingerprint
+            stats["fingerprint_collision_probability"] += cache_collision_probability(transitions)
     return stats

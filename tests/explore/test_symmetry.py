@@ -216,3 +216,38 @@ def test_a_symmetry_the_spec_cannot_run_on_is_refused():
 
     with pytest.raises(SpecError, match="on a state renamed by .* the spec raised AttributeError"):
         explore(WithClient(), "bfs", symmetry=True)
+
+
+def test_keys_remembered_by_fingerprint_change_nothing(monkeypatch):
+    """The keys of recent states are looked up by their fingerprint: with generations far
+    smaller than the state space (so they turn over many times) every count stays exact,
+    and the result's collision odds include the lookups'."""
+    import importlib
+
+    symmetry = importlib.import_module("modelcheck.explore.symmetry")
+    whole = explore(SymmetricRaft(faults="crash=1"), "bfs", symmetry=True)
+    monkeypatch.setattr(symmetry, "KEY_CACHE", 7)
+    small = explore(SymmetricRaft(faults="crash=1"), "bfs", symmetry=True)
+    assert whole.distinct_states == small.distinct_states == 1_513
+    assert whole.transitions == small.transitions
+    odds = whole.stats["fingerprint_collision_probability"]
+    n, t = whole.distinct_states, whole.transitions
+    assert odds == pytest.approx(n * (n - 1) / 2 / 2**64 + t * t / 2**64)
+
+
+def test_generators_yield_every_renaming():
+    from modelcheck.explore.symmetry import generators
+
+    for groups in [(("a", "b"),), (("a", "b", "c", "d"),), (("a", "b", "c"), (1, 2))]:
+        gens = generators(groups)
+        names = [x for g in groups for x in g]
+        found = {tuple(names)}
+        frontier = list(found)
+        while frontier:  # close the identity under the generators
+            order = frontier.pop()
+            for g in gens:
+                moved = tuple(g.get(x, x) for x in order)
+                if moved not in found:
+                    found.add(moved)
+                    frontier.append(moved)
+        assert len(found) == len(renamings(groups)) + 1
