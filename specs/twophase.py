@@ -78,9 +78,10 @@ class TwoPhase(Spec):
                     add((rcv_prepared[r], (rm, tm, prepared | {r}, msgs)))
         commit_sent = COMMIT_MSG in msgs
         abort_sent = ABORT_MSG in msgs
+        sent_prepared = self._sent_prepared
         for r, st in enumerate(rm):
             if st == WORKING:
-                add((prepare[r], (_set(rm, r, PREPARED), tm, prepared, msgs | self._sent_prepared[r])))
+                add((prepare[r], (_set(rm, r, PREPARED), tm, prepared, msgs | sent_prepared[r])))
                 add((choose_abort[r], (_set(rm, r, ABORTED), tm, prepared, msgs)))
             if commit_sent:
                 add((rcv_commit[r], (_set(rm, r, COMMITTED), tm, prepared, msgs)))

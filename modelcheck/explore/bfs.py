@@ -168,6 +168,6 @@ def bfs(spec: Spec, options: Options, progress: ProgressFn | None = None, *, exa
             {"time_limit", "interrupted", "memory_limit", "max_states"} & set(run.result.cut_by)):
         run.result.stats["checkpoint"] = saver.save(snapshot())
     deepest = depth + 1 if n > level_end else depth
-    return run.finish(n, transitions, deepest, coverage_of(coverage),
+    return run.finish(n, transitions, deepest, coverage_of(coverage, heads=True),
                       **visited_stats(spec, options, n, exact, transitions))
 

@@ -127,5 +127,5 @@ def dfs(spec: Spec, options: Options, progress: ProgressFn | None = None, *, exa
         run.cut("depth")
     # the depth of the deepest state, by its shallowest path (a re-expanded state counts
     # at its new depth, not at the deeper pass that found it first)
-    return run.finish(len(parent), transitions, max(level, default=0), coverage_of(coverage),
+    return run.finish(len(parent), transitions, max(level, default=0), coverage_of(coverage, heads=True),
                       **visited_stats(spec, options, len(parent), exact, transitions))

@@ -414,7 +414,7 @@ def parallel_bfs(spec: Spec, options: Options, progress: ProgressFn | None = Non
         search.go(initial)
     stats = visited_stats(spec, options, search.n, exact, search.transitions)
     stats.update(workers=options.workers, engine=options.engine, shard_cpu_seconds=search.shard_cpu)
-    return run.finish(search.n, search.transitions, search.deepest, coverage_of(search.coverage), **stats)
+    return run.finish(search.n, search.transitions, search.deepest, coverage_of(search.coverage, heads=True), **stats)
 
 
 def _path(p: tuple) -> Callable[[], tuple[int, list[int]]]:

@@ -441,10 +441,13 @@ def unhashable_error(state: Any) -> SpecError:
     )
 
 
-def coverage_of(kinds: dict[Hashable, int]) -> dict[str, int]:
-    """Fold per-action counts into per-kind counts."""
+def coverage_of(kinds: dict[Hashable, int], *, heads: bool = False) -> dict[str, int]:
+    """Fold per-action counts into per-kind counts.  ``heads``: the keys are what the
+    searches' inlined fast path counts (a string action, a tuple action's first item, or
+    :func:`action_kind` of anything else), so a key that is not a string is the first
+    item of a tuple action whose kind is ``tuple``."""
     out: dict[str, int] = {}
     for action, n in kinds.items():
-        k = action_kind(action)
+        k = (action if action.__class__ is str else "tuple") if heads else action_kind(action)
         out[k] = out.get(k, 0) + n
     return out

@@ -223,3 +223,15 @@ def test_an_empty_tuple_action_is_counted_not_an_error(strategy):
 
     r = explore(Empty(), strategy, deadlock=False)
     assert r.error is None and r.complete and r.coverage == {"tuple": 2}
+
+
+@pytest.mark.parametrize("strategy", ["bfs", "dfs", "random"])
+def test_a_tuple_action_led_by_a_number_counts_as_a_tuple(strategy):
+    """action_kind's rule, in the searches' inlined fast path as in walks."""
+    class Numbered(Chain):
+        def successors(self, s):
+            return [((7, "step"), s + 1), ("Reset", 0)] if s < 2 else []
+
+    r = explore(Numbered(), strategy, deadlock=False, **({"walks": 3, "seed": 1} if strategy == "random" else {}))
+    assert set(r.coverage) == {"tuple", "Reset"}
+    assert "int" not in r.coverage
