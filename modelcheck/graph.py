@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import json
 from collections import deque
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
+if TYPE_CHECKING:  # imported where used: the CLI starts ~65 ms faster without it
+    import networkx as nx
 
 from .explore.run import initial_states, spec_raised
 from .registry import reference
@@ -42,6 +43,8 @@ def state_graph(spec: Spec, max_states: int = DEFAULT_MAX_STATES) -> nx.MultiDiG
     A spec that raises is a SpecError naming the exception, where it was raised, and
     the shortest path of actions to the state it raised on.
     """
+    import networkx as nx
+
     graph = nx.MultiDiGraph(spec=reference(spec), params=spec.params())
     invariants = spec.invariants()
     number: dict[Any, int] = {}
@@ -110,6 +113,8 @@ def graph_stats(graph: nx.MultiDiGraph) -> dict[str, int]:
     TLC reports as the diameter); the diameter of the undirected graph is not computed,
     as it costs a search from every state.
     """
+    import networkx as nx
+
     sccs = list(nx.strongly_connected_components(graph))
     nodes = graph.nodes.values()
     return {
@@ -162,6 +167,8 @@ def to_graphml(graph: nx.MultiDiGraph) -> str:
     """GraphML (for Gephi, yEd, Cytoscape); the graph's params as JSON text."""
     plain = graph.copy()
     plain.graph = {"spec": graph.graph["spec"], "params": json.dumps(encode_state(graph.graph["params"]))}
+    import networkx as nx
+
     return "\n".join(nx.generate_graphml(plain)) + "\n"
 
 
