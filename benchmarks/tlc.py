@@ -206,6 +206,7 @@ IMPLS = {
     "modelcheck": ("python", {}),
     "modelcheck symmetry": ("python", {"symmetry": True}),
     "modelcheck 2 workers": ("python", {"workers": 2}),
+    "modelcheck symmetry 2 workers": ("python", {"symmetry": True, "workers": 2}),
     "TLC 1 worker": ("tlc", {"workers": 1}),
     "TLC 2 workers": ("tlc", {"workers": 2}),
     "TLC symmetry 1 worker": ("tlc", {"workers": 1, "symmetry": True}),
@@ -387,8 +388,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     workloads = ([BY_NAME[n] for n in args.only] if args.only
                  else [w for w in WORKLOADS if w.quick or not args.quick])
-    impls = [i for i in IMPLS if (i != "modelcheck symmetry" or args.with_symmetry)
-             and (i != "modelcheck 2 workers" or args.with_workers)]
+    impls = [i for i, (kind, opts) in IMPLS.items() if kind != "python" or (
+        (args.with_symmetry or not opts.get("symmetry")) and (args.with_workers or opts.get("workers", 1) == 1))]
 
     ctx = multiprocessing.get_context("spawn")
     command = "python " + shlex.join([os.path.relpath(sys.argv[0]) if sys.argv[0] else "tlc.py",
