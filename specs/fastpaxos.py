@@ -67,7 +67,7 @@ from typing import NamedTuple
 
 from modelcheck import invariants
 from modelcheck import Param, invariant, sometimes
-from modelcheck.actors import Message, Protocol, majority, record, send, set_timer
+from modelcheck.actors import Message, Protocol, majority, numbered, record, send, set_timer
 from modelcheck.actors.quorum import fast_quorum, fast_recovery_votes
 
 IDLE, PREPARING, ACCEPTING = "idle", "preparing", "accepting"
@@ -151,8 +151,8 @@ class FastPaxos(Protocol):
     crashes_unsupported = "acceptor state must be durable"
 
     def node_names(self):
-        return (("c",) + tuple(f"p{i + 1}" for i in range(self.proposers))
-                + tuple(f"a{i + 1}" for i in range(self.acceptors)))
+        return (("c",) + numbered("p", self.proposers)
+                + numbered("a", self.acceptors))
 
     def symmetry(self):
         """The acceptors are interchangeable (``--symmetry``); the proposing nodes are not,
@@ -163,7 +163,7 @@ class FastPaxos(Protocol):
         n = self.acceptors
         self.classic_size = majority(n)
         self.fast_size = majority(n) if self.bug == "majority-fast-quorum" else fast_quorum(n, majority(n))
-        self._acceptor_names = tuple(f"a{i + 1}" for i in range(n))
+        self._acceptor_names = numbered("a", n)
         self._chosen: dict = {}
 
     def is_fast(self, rnd: int) -> bool:

@@ -43,7 +43,7 @@ from typing import NamedTuple
 
 from modelcheck import invariants
 from modelcheck import Param, SpecError, invariant, sometimes
-from modelcheck.actors import Message, Protocol, send, set_timer
+from modelcheck.actors import Message, Protocol, numbered, send, set_timer
 
 SERVER = "server"
 IDLE, WAITING, HOLDING, DONE = "idle", "waiting", "holding", "done"
@@ -93,7 +93,7 @@ class Lease(Protocol):
                             "a lease relies on clocks")
 
     def node_names(self):
-        return (SERVER,) + tuple(f"n{i + 1}" for i in range(self.clients))
+        return (SERVER,) + numbered("n", self.clients)
 
     def requests(self):
         return tuple(Acquire(n) for n in self.node_names()[1:])

@@ -55,7 +55,7 @@ from typing import Iterable, NamedTuple
 
 from modelcheck import invariants
 from modelcheck import Param, invariant, sometimes
-from modelcheck.actors import Message, Protocol, is_majority, record, send, set_timer
+from modelcheck.actors import Message, Protocol, is_majority, numbered, record, send, set_timer
 
 IDLE, PREPARING, ACTIVE = "idle", "preparing", "active"
 NOOP = "noop"
@@ -139,8 +139,8 @@ class MultiPaxos(Protocol):
     crashes_unsupported = "acceptor state must be durable"
 
     def node_names(self):
-        return (tuple(f"l{i + 1}" for i in range(self.leaders))
-                + tuple(f"a{i + 1}" for i in range(self.acceptors)))
+        return (numbered("l", self.leaders)
+                + numbered("a", self.acceptors))
 
     def symmetry(self):
         """The acceptors are interchangeable (``--symmetry``); the proposing nodes are not,
@@ -148,7 +148,7 @@ class MultiPaxos(Protocol):
         return (self._acceptor_names,)
 
     def validate(self) -> None:
-        self._acceptor_names = tuple(f"a{i + 1}" for i in range(self.acceptors))
+        self._acceptor_names = numbered("a", self.acceptors)
 
     def requests(self):
         return tuple(Request(f"v{k}") for k in range(1, self.values + 1))

@@ -45,7 +45,7 @@ from typing import NamedTuple
 
 from modelcheck import invariants
 from modelcheck import Param, invariant, sometimes
-from modelcheck.actors import Message, Protocol, is_majority, record, send, set_timer
+from modelcheck.actors import Message, Protocol, is_majority, numbered, record, send, set_timer
 
 IDLE, PREPARING, ACCEPTING = "idle", "preparing", "accepting"
 NO_PROMISES: frozenset = frozenset()
@@ -109,8 +109,8 @@ class Paxos(Protocol):
     crashes_unsupported = "acceptor state must be durable"
 
     def node_names(self):
-        return (tuple(f"p{i + 1}" for i in range(self.proposers))
-                + tuple(f"a{i + 1}" for i in range(self.acceptors)))
+        return (numbered("p", self.proposers)
+                + numbered("a", self.acceptors))
 
     def symmetry(self):
         """The acceptors are interchangeable (``--symmetry``); the proposing nodes are not,
@@ -118,7 +118,7 @@ class Paxos(Protocol):
         return (self._acceptor_names,)
 
     def validate(self) -> None:
-        self._acceptor_names = tuple(f"a{i + 1}" for i in range(self.acceptors))
+        self._acceptor_names = numbered("a", self.acceptors)
 
     def input_value(self, proposer: str) -> str:
         """The value a proposer proposes when the promises report none."""

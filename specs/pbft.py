@@ -83,6 +83,7 @@ from modelcheck.actors import (
     bft_quorum,
     broadcast,
     cancel_timer,
+    numbered,
     record,
     send,
     set_timer,
@@ -166,7 +167,7 @@ class PBFT(Protocol):
 
 
     def node_names(self):
-        return tuple(f"n{i + 1}" for i in range(self.replicas))
+        return numbered("n", self.replicas)
 
     def validate(self) -> None:
         n = self.replicas

@@ -33,7 +33,7 @@ from typing import NamedTuple
 
 from modelcheck import invariants
 from modelcheck import Param, invariant, sometimes
-from modelcheck.actors import Message, Protocol, broadcast, record, send
+from modelcheck.actors import Message, Protocol, broadcast, numbered, record, send
 
 COORD = "c"
 
@@ -105,7 +105,7 @@ class Quorum(Protocol):
         return self.n - self.w if self.bug == "no-overlap" else self.r
 
     def node_names(self):
-        return (COORD,) + tuple(f"r{i + 1}" for i in range(self.n))
+        return (COORD,) + numbered("r", self.n)
 
     def symmetry(self):
         """The replicas are interchangeable (``--symmetry``); the client is not."""

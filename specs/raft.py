@@ -79,7 +79,7 @@ from typing import NamedTuple
 
 from modelcheck import invariants
 from modelcheck import Param, SpecError, invariant, sometimes
-from modelcheck.actors import Message, cancel_timer, is_majority, record, send
+from modelcheck.actors import Message, cancel_timer, is_majority, numbered, record, send
 
 from .raft_election import CANDIDATE, FOLLOWER, LEADER, NO_VOTES, RaftElection, Vote
 
@@ -166,10 +166,9 @@ class Raft(RaftElection):
         if self.bug == "volatile-voted-for":
             self.durable = ("term", "log")
         self._n = self.servers
-        self._peers = {f"n{i + 1}": frozenset(f"n{j + 1}" for j in range(self.servers) if j != i)
-                       for i in range(self.servers)}
-        self._others_idx = {f"n{i + 1}": tuple(j for j in range(self.servers) if j != i)
-                            for i in range(self.servers)}
+        names = self.node_names()
+        self._peers = {x: frozenset(names) - {x} for x in names}
+        self._others_idx = {x: tuple(j for j in range(self.servers) if j != i) for i, x in enumerate(names)}
 
 
     def symmetry(self):
@@ -185,7 +184,7 @@ class Raft(RaftElection):
         return Server(0, None, FOLLOWER, NO_VOTES, EMPTY_LOG, 0, (), (), NO_VOTES)
 
     def requests(self):
-        return tuple(ClientRequest(f"v{i + 1}") for i in range(self.values))
+        return tuple(map(ClientRequest, numbered("v", self.values)))
 
     # -- election (raft_election) with logs ------------------------------------------
 

@@ -42,6 +42,7 @@ from modelcheck.actors import (
     broadcast,
     cancel_timer,
     is_majority,
+    numbered,
     persist,
     record,
     send,
@@ -95,7 +96,7 @@ class RaftElection(Protocol):
         self.explicit_persistence = self.bug == "vote-before-fsync"
 
     def node_names(self):
-        return tuple(f"n{i + 1}" for i in range(self.servers))
+        return numbered("n", self.servers)
 
     def symmetry(self):
         """The servers are interchangeable (``--symmetry``)."""

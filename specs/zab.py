@@ -71,7 +71,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from modelcheck import Param, invariant, invariants, sometimes
-from modelcheck.actors import Message, Protocol, is_majority, record, send, set_timer
+from modelcheck.actors import Message, Protocol, is_majority, numbered, record, send, set_timer
 
 LOOKING, DISCOVERY, SYNC, BROADCAST = "looking", "discovery", "sync", "broadcast"
 NONE: frozenset = frozenset()
@@ -188,7 +188,7 @@ class Zab(Protocol):
 
 
     def requests(self):
-        return tuple(ClientValue(f"v{i + 1}") for i in range(self.values))
+        return tuple(map(ClientValue, numbered("v", self.values)))
 
     # -- phase 0 -------------------------------------------------------------------------
 

@@ -157,6 +157,11 @@ def _offset_text(k: int) -> str:
 
 # -- the protocol ----------------------------------------------------------------------
 
+def numbered(prefix: str, count: int) -> tuple[str, ...]:
+    """``prefix1 .. prefixN``: the names of ``count`` nodes (or values) of one role."""
+    return tuple(f"{prefix}{i + 1}" for i in range(count))
+
+
 class Protocol(Spec):
     """Base class of actor protocols (see the module docstring).
 
@@ -200,7 +205,7 @@ class Protocol(Spec):
         if not isinstance(count, int):
             raise SpecError(f"protocol {self.name or type(self).__name__!r} must define a `nodes` "
                             "parameter or override node_names()")
-        return tuple(f"n{i + 1}" for i in range(count))
+        return numbered("n", count)
 
     def init(self, node: str) -> Any:
         """The state of ``node`` when it starts, and the volatile part after a restart."""
