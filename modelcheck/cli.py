@@ -21,7 +21,7 @@ from rich.table import Table
 from . import registry
 from .console import ProgressDisplay, print_summary, result_to_dict
 from .explore import ENGINES, STRATEGIES, explore as run_explore
-from .explore.run import rebuild
+from .explore.run import rebuild, shown
 from .graph import DEFAULT_MAX_STATES as DEFAULT_GRAPH_STATES, FORMATS as GRAPH_FORMATS, export as export_graph
 from .graph import graph_summary, state_graph
 from .replay import replay as run_replay, spec_from_trace
@@ -331,7 +331,7 @@ def _property_notes(data: dict[str, Any]) -> tuple[str | None, str | None]:
         trace = rebuild(spec, "invariant", data["property"], data["initial"]["index"],
                         [step["index"] for step in data["steps"]], strategy="replay", seed=None)
         last = data["steps"][-1]["state"] if data["steps"] else data["initial"]["state"]
-        if encode_state(trace.last_state) != last:
+        if encode_state(shown(spec, trace.last_state)) != last:
             return desc, None  # the spec changed: its explanation would be of another state
         return desc, spec.explain(data["property"], trace.last_state)
     except Exception:  # a changed or broken spec: show the trace without witnesses

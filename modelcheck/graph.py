@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # imported where used: the CLI starts ~65 ms faster without it
     import networkx as nx
 
-from .explore.run import initial_states, spec_raised
+from .explore.run import initial_states, shown, spec_raised
 from .registry import reference
 from .spec import Spec, SpecError
 from .trace.format import encode_state
@@ -84,7 +84,7 @@ def state_graph(spec: Spec, max_states: int = DEFAULT_MAX_STATES) -> nx.MultiDiG
             except Exception as exc:
                 what = f"the spec raised while checking invariant {name} on {named(node)}"
                 raise spec_raised(what, exc) from exc
-        encoded = encode_state(spec.readable(state))
+        encoded = encode_state(shown(spec, state))
         graph.add_node(node, state=json.dumps(encoded, ensure_ascii=False),
                        label="\n".join(f"{k}={format_value(v)}" for k, v in flatten(encoded).items()),
                        depth=depth, initial=via[0] < 0, deadlock=False, violates=",".join(broken))

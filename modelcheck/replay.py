@@ -18,7 +18,7 @@ from typing import Any
 import attrs
 
 from . import registry
-from .explore.run import describe_exception
+from .explore.run import describe_exception, shown
 from .spec import Spec
 from .trace.format import encode_state
 from .trace.render import state_diff
@@ -54,7 +54,7 @@ def replay(data: dict[str, Any], spec: Spec | None = None) -> Replay:
         return Replay("diverged", f"initial state #{index} no longer exists "
                       f"(the spec has {len(initial)} initial states)", 0)
     state = initial[index]
-    got = encode_state(spec.readable(state))
+    got = encode_state(shown(spec, state))
     if got != data["initial"]["state"]:
         return Replay("diverged", "the initial state differs: "
                       + "; ".join(state_diff(data["initial"]["state"], got)), 0)
@@ -74,7 +74,7 @@ def replay(data: dict[str, Any], spec: Spec | None = None) -> Replay:
         if label != step["action"]:
             return Replay("diverged", f"step {n}: the trace says {step['action']!r} but transition "
                           f"#{k} is now {label!r}", n)
-        got = encode_state(spec.readable(nxt))
+        got = encode_state(shown(spec, nxt))
         if got != step["state"]:
             return Replay("diverged", f"step {n} ({label}) leads to a different state than recorded "
                           "(changed or nondeterministic spec): "

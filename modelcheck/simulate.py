@@ -23,7 +23,7 @@ import attrs
 from rich.text import Text
 
 from .registry import reference
-from .explore.run import initial_states, spec_raised
+from .explore.run import initial_states, shown, spec_raised
 from .spec import Spec, SpecError
 from .trace.format import encode_state
 from .trace.render import describe_run, flatten, format_value, step_lines
@@ -88,7 +88,7 @@ def simulate(spec: Spec, steps: int, seed: int | None = None) -> Simulation:
     invariants = spec.invariants()
     props = spec.reachability()
 
-    initial = sorted(initial_states(spec), key=lambda s: json.dumps(encode_state(spec.readable(s)), sort_keys=True))
+    initial = sorted(initial_states(spec), key=lambda s: json.dumps(encode_state(shown(spec, s)), sort_keys=True))
     state = start = initial[rng.randrange(len(initial))]
     initially_true: tuple[str, ...] = ()
     initially_violated: tuple[str, ...] = ()
@@ -121,9 +121,9 @@ def simulate(spec: Spec, steps: int, seed: int | None = None) -> Simulation:
                 now = _holding(props, state, where)
                 broken = _broken(invariants, state, where)
             except SpecError:
-                moments.append(Moment(len(moments) + 1, label, encode_state(spec.readable(state))))
+                moments.append(Moment(len(moments) + 1, label, encode_state(shown(spec, state))))
                 raise
-            moments.append(Moment(len(moments) + 1, label, encode_state(spec.readable(state)),
+            moments.append(Moment(len(moments) + 1, label, encode_state(shown(spec, state)),
                                   reached=tuple(n for n, _ in props if n in now - holding),
                                   lost=tuple(n for n, _ in props if n in holding - now),
                                   violated=broken))
@@ -136,7 +136,7 @@ def simulate(spec: Spec, steps: int, seed: int | None = None) -> Simulation:
     return Simulation(
         spec=reference(spec), params=spec.params(),
         faults=dict(getattr(spec, "fault_summary", lambda: {})()), seed=seed,
-        initial=encode_state(spec.readable(start)), moments=tuple(moments), ended_by=ended_by,
+        initial=encode_state(shown(spec, start)), moments=tuple(moments), ended_by=ended_by,
         initially_true=initially_true, initially_violated=initially_violated,
         descriptions={n: cls.describe_property(n) for n in [*dict(props), *dict(invariants)]},
         explanations={n: text for n in broken if (text := spec.explain(n, state))}, error=error,

@@ -322,10 +322,12 @@ class Spec:
         return format_action(action)
 
     def readable(self, state: Hashable) -> Any:
-        """``state`` as traces, replays, graphs and simulations show it.  The default is the
-        state itself; a spec whose states are plain tuples (the cheapest to build: a
-        NamedTuple costs about 110 ns more per successor) can name their items here,
-        e.g. ``return State._make(state)``."""
+        """``state`` as people see it: in trace files, renderings, graphs and simulations.
+        Only for showing: properties, ``explain`` and ``Trace.last_state`` keep the spec's
+        own states.  The default is the state itself; a spec whose states are plain tuples
+        (the cheapest to build: a NamedTuple costs 70 to 130 ns more per successor) can
+        name their items here, e.g.
+        ``return State._make(state)``."""
         return state
 
     def __repr__(self) -> str:

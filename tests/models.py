@@ -217,3 +217,27 @@ class NoStart(Spec):
 
     def successors(self, s):
         return []
+
+
+class Labelled(Spec):
+    """A count in a plain tuple, shown to people as a dict through ``readable``; it must
+    not reach 2 (so a violation after 2 steps)."""
+
+    name = "labelled"
+
+    def initial_states(self):
+        return [(0, "idle")]
+
+    def successors(self, s):
+        n, mode = s
+        return [("Inc", (n + 1, mode))] if n < 3 else []
+
+    @invariant
+    def small(self, s):
+        return s[0] < 2
+
+    def explain_small(self, s):
+        return f"n is {s[0]} ({type(s).__name__})"
+
+    def readable(self, s):
+        return {"n": s[0], "mode": s[1]}

@@ -299,8 +299,11 @@ def follow(spec: Spec, init: int, steps: Sequence[int]) -> tuple[Any, list[tuple
 
 def rebuild(spec: Spec, kind: str, prop: str, init: int, steps: Sequence[int], *,
             strategy: str, seed: int | None, error: str | None = None) -> Trace:
-    """Re-execute a path given as indices and return it as a Trace (states as the spec shows them)."""
+    """Re-execute a path given as indices and return it as a Trace."""
     initial, path = follow(spec, init, steps)
+    people = None
+    if type(spec).readable is not Spec.readable:
+        people = (shown(spec, initial), *(shown(spec, state) for _, _, state in path))
     return Trace(
         spec=reference(spec),
         params=spec.params(),
@@ -308,12 +311,13 @@ def rebuild(spec: Spec, kind: str, prop: str, init: int, steps: Sequence[int], *
         kind=kind,
         property=prop,
         initial_index=init,
-        initial_state=spec.readable(initial),
-        steps=tuple(Step(action=action, label=spec.format_action(action), index=index,
-                         state=spec.readable(state)) for action, index, state in path),
+        initial_state=initial,
+        steps=tuple(Step(action=action, label=spec.format_action(action), index=index, state=state)
+                    for action, index, state in path),
         strategy=strategy,
         seed=seed,
         error=error,
+        shown=people,
     )
 
 
@@ -359,6 +363,14 @@ try:
     _PAGE = _os.sysconf("SC_PAGE_SIZE")
 except (ValueError, OSError, AttributeError):
     _PAGE = 4096
+
+
+def shown(spec: Spec, state: Hashable) -> Any:
+    """``spec.readable(state)``, its exception a one-line SpecError."""
+    try:
+        return spec.readable(state)
+    except Exception as exc:
+        raise spec_raised("the spec raised in readable()", exc) from exc
 
 
 def spec_raised(what: str, exc: BaseException) -> SpecError:
@@ -448,6 +460,6 @@ def coverage_of(kinds: dict[Hashable, int], *, heads: bool = False) -> dict[str,
     item of a tuple action whose kind is ``tuple``."""
     out: dict[str, int] = {}
     for action, n in kinds.items():
-        k = (action if action.__class__ is str else "tuple") if heads else action_kind(action)
+        k = (action if isinstance(action, str) else "tuple") if heads else action_kind(action)
         out[k] = out.get(k, 0) + n
     return out

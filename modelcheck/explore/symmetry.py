@@ -14,8 +14,8 @@ the canonical one, so every trace they report is a real path of the spec and rep
 (the bug Stateright once had was exploring the representative).
 
 A wrong declaration silently hides states, so before a run :func:`key_function`
-checks it on a sample of reachable states: each renaming of a generating set must map
-successors to successors and leave every invariant's verdict unchanged, and ``canonical`` must be
+checks it on a sample of reachable states: every renaming tried must map successors
+to successors and leave every invariant's verdict unchanged, and ``canonical`` must be
 the same for a state and its renamings.  A declaration that fails is refused with the
 state and renaming that show it.
 """
@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import random
 from collections import deque
 from typing import Any, Callable, Hashable, Sequence
 
@@ -33,6 +34,8 @@ __all__ = ["rename", "renamings", "key_function", "check_symmetry", "describe"]
 
 #: states of a short breadth-first search the declared symmetry is checked on
 SAMPLE_STATES = 300
+#: renamings tried on each sampled state (all of them when there are fewer)
+SAMPLE_RENAMINGS = 24
 
 def renamings(groups: Sequence[Sequence[Hashable]]) -> list[dict]:
     """Every renaming that permutes each group within itself, but the identity."""
@@ -216,8 +219,7 @@ def _orbit_key(spec: Spec, groups: list[tuple], exact: bool) -> Callable[[Any], 
 
 def generators(groups: Sequence[tuple]) -> list[dict]:
     """Renamings that generate every renaming of the groups: per group, swapping its first
-    two names and (with three or more) rotating it by one.  A property that every generator
-    keeps on every reachable state, every composition of them keeps too."""
+    two names and (with three or more) rotating it by one."""
     out = []
     for g in groups:
         out.append({g[0]: g[1], g[1]: g[0]})
@@ -226,16 +228,32 @@ def generators(groups: Sequence[tuple]) -> list[dict]:
     return out
 
 
-def check_symmetry(spec: Spec, samples: int = SAMPLE_STATES) -> None:
+def check_symmetry(spec: Spec, samples: int = SAMPLE_STATES, seed: int = 0) -> None:
     """Refuse a declared symmetry that some sampled state contradicts.
 
-    On the first ``samples`` states of a breadth-first search: each generating renaming
-    (see :func:`generators`) must turn the state's successors into the renamed state's
-    successors, keep every invariant's and reachability property's verdict, move the
-    labels along and (with ``canonical``) give the same canonical form.
+    On the first ``samples`` states of a breadth-first search, each renaming tried must
+    turn the state's successors into the renamed state's successors, keep every
+    invariant's and reachability property's verdict, move the labels along and (with
+    ``canonical``) give the same canonical form.  Tried on each state: every renaming
+    when there are few, else the generators and a fresh random sample.  (Generators
+    alone would not do: they prove a symmetry only on a set of states closed under
+    them, which a sample is not.)
     """
     groups = _groups(spec)
-    tried = generators(groups)
+    rng = random.Random(seed)
+    total = math.prod(math.factorial(len(g)) for g in groups)
+    tables = renamings(groups) if total <= 4 * SAMPLE_RENAMINGS else None
+    gens = generators(groups)
+
+    def sample() -> list[dict]:
+        out = list(gens)
+        for _ in range(SAMPLE_RENAMINGS):
+            table: dict = {}
+            for g in groups:
+                table.update((a, b) for a, b in zip(g, rng.sample(g, len(g))) if a != b)
+            if table:
+                out.append(table)
+        return out
     props = list(spec.invariants()) + list(spec.reachability())
     canonical = spec.canonical if _has_canonical(spec) else None
     labels = spec.symmetry_labels if _has_labels(spec) else None
@@ -246,7 +264,7 @@ def check_symmetry(spec: Spec, samples: int = SAMPLE_STATES) -> None:
             seen.add(s)
             queue.append(s)
     checked = 0
-    memos: dict = {}  # one per renaming, as the search keeps them (permute's parts recur)
+    memos: dict = {}  # one per renaming (permute's parts recur across states); bounded below
     while queue and checked < samples:
         s = queue.popleft()
         checked += 1
@@ -255,9 +273,11 @@ def check_symmetry(spec: Spec, samples: int = SAMPLE_STATES) -> None:
             if t not in seen and len(seen) < 4 * samples:
                 seen.add(t)
                 queue.append(t)
+        tried = sample() if tables is None else tables if len(tables) <= SAMPLE_RENAMINGS else \
+            gens + rng.sample(tables, SAMPLE_RENAMINGS)
         for table in tried:
             how = ", ".join(f"{a}->{b}" for a, b in table.items())
-            memo = memos.setdefault(tuple(table.items()), {})
+            memo = memos.setdefault(tuple(table.items()), {}) if len(memos) < 256 else {}
             try:
                 _check_renaming(spec, s, succ, table, memo, how, props, canonical, labels)
             except SpecError:

@@ -73,6 +73,7 @@ def _sort_key(item: Any) -> str:
 
 
 def trace_to_dict(trace: Trace) -> dict[str, Any]:
+    shown = trace.shown_states
     return {
         "format": FORMAT,
         "version": VERSION,
@@ -85,9 +86,10 @@ def trace_to_dict(trace: Trace) -> dict[str, Any]:
         "seed": trace.seed,
         "error": trace.error,
         "length": len(trace.steps),
-        "initial": {"index": trace.initial_index, "state": encode_state(trace.initial_state)},
+        "initial": {"index": trace.initial_index, "state": encode_state(shown[0])},
         "steps": [
-            {"action": s.label, "index": s.index, "state": encode_state(s.state)} for s in trace.steps
+            {"action": s.label, "index": s.index, "state": encode_state(state)}
+            for s, state in zip(trace.steps, shown[1:])
         ],
     }
 

@@ -27,6 +27,9 @@ class Trace:
     (the last state has no enabled transition), ``error`` (the spec raised while
     computing the successors of the last state; ``error`` holds the message) or
     ``example`` (the last state satisfies the reachability property ``property``).
+    States are the spec's own (what its invariants and ``explain`` take); ``shown``,
+    when the spec has a :meth:`Spec.readable` form, holds the states as people see them
+    (initial state first), which the trace file and renderings use.
     """
 
     spec: str
@@ -40,6 +43,7 @@ class Trace:
     seed: int | None = None
     faults: dict[str, Any] = attrs.field(factory=dict)
     error: str | None = None
+    shown: tuple[Any, ...] | None = attrs.field(default=None, eq=False, repr=False)
 
     def __len__(self) -> int:
         return len(self.steps)
@@ -47,6 +51,11 @@ class Trace:
     @property
     def states(self) -> list[Any]:
         return [self.initial_state, *(s.state for s in self.steps)]
+
+    @property
+    def shown_states(self) -> list[Any]:
+        """The states as people read them (see ``shown``)."""
+        return list(self.shown) if self.shown is not None else self.states
 
     @property
     def last_state(self) -> Any:

@@ -235,3 +235,19 @@ def test_a_tuple_action_led_by_a_number_counts_as_a_tuple(strategy):
     r = explore(Numbered(), strategy, deadlock=False, **({"walks": 3, "seed": 1} if strategy == "random" else {}))
     assert set(r.coverage) == {"tuple", "Reset"}
     assert "int" not in r.coverage
+
+
+@pytest.mark.parametrize("strategy", ["bfs", "dfs", "random"])
+def test_actions_of_a_string_enum_count_under_their_members(strategy):
+    import enum
+
+    class Kind(str, enum.Enum):
+        INC = "Inc"
+        RESET = "Reset"
+
+    class Enumerated(Chain):
+        def successors(self, s):
+            return [(Kind.INC, s + 1), ((Kind.RESET, s), 0)] if s < 2 else []
+
+    r = explore(Enumerated(), strategy, deadlock=False, **({"walks": 3, "seed": 1} if strategy == "random" else {}))
+    assert set(r.coverage) == {Kind.INC, Kind.RESET}

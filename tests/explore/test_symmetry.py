@@ -9,7 +9,7 @@ from collections import deque
 
 import pytest
 
-from modelcheck import Spec, SpecError, build, explore
+from modelcheck import Spec, SpecError, build, explore, invariant
 from modelcheck.explore.symmetry import check_symmetry, key_function, renamings
 from modelcheck.replay import replay
 from modelcheck.trace.format import trace_to_dict
@@ -251,3 +251,36 @@ def test_generators_yield_every_renaming():
                     found.add(moved)
                     frontier.append(moved)
         assert len(found) == len(renamings(groups)) + 1
+
+
+def test_a_verdict_changed_only_by_a_composite_renaming_is_refused():
+    """The invariant is false on exactly three of the six orderings of a, b, c, so each
+    generator alone (a swap, a rotation) keeps it on the state (0, 1, 2); the check must
+    still refuse, since it tries the other renamings of a sampled state too."""
+    names = ("a", "b", "c")
+    bad = {(2, 1, 0), (1, 2, 0), (0, 2, 1)}
+
+    class Odd(Spec):
+        name = "odd"
+
+        def initial_states(self):
+            return [(0, 1, 2), (2, 1, 0)]
+
+        def successors(self, s):
+            return []
+
+        def symmetry(self):
+            return (names,)
+
+        def permute(self, s, renaming, memo=None):
+            out = [None] * 3
+            for i, x in enumerate(names):
+                out[names.index(renaming.get(x, x))] = s[i]
+            return tuple(out)
+
+        @invariant
+        def fine(self, s):
+            return s not in bad
+
+    with pytest.raises(SpecError, match="changes the verdict of fine"):
+        check_symmetry(Odd())
