@@ -134,6 +134,19 @@ _new = tuple.__new__
 _EMPTY = frozenset()
 _NODE_RECORDS: dict[tuple[str, ...], type] = {}
 _MOVED = ("modelcheck", "moved per-node records")  # a memo's sub-cache for whole records
+#: handler results remembered per protocol (each kind), cleared when full
+HANDLER_MEMO = 100_000
+
+
+def _settled(result: Any) -> Any:
+    """A handler's result made safe to hand out again: its effects as a tuple (a list or
+    a generator would be shared or used up)."""
+    if result.__class__ is tuple and len(result) == 2 and result[1].__class__ is not tuple:
+        try:
+            return (result[0], tuple(result[1]))
+        except TypeError:  # not iterable: _apply reports it
+            return result
+    return result
 
 
 def nodes_record(names: tuple[str, ...]) -> type:
@@ -347,6 +360,9 @@ class Protocol(Spec):
         self._cuts = frozenset(cut for _, _, cut in self._splits)
         self._has_fault_state = bool(faults.crashes or faults.partitions or faults.timed)
         self._tick_table: dict = {}
+        # handlers are pure, and the same (node state, message) pairs recur in many states
+        self._message_memo: dict = {}
+        self._timer_memo: dict = {}
         # obsolete(): only where a protocol defines it, on unordered networks
         self._prunes = type(self).obsolete is not Protocol.obsolete and self._unordered
         self._obsolete_memo: dict = {}  # obsolete(), by receiver state and envelope
@@ -379,7 +395,7 @@ class Protocol(Spec):
         faults = self.faults
         dup = faults.dup
         apply = self._apply
-        on_message = self.on_message
+        on_message = self._handle_message
         network = self._net
         kinds = self._kinds
 
@@ -430,7 +446,7 @@ class Protocol(Spec):
                     t, left = t
                     if left:
                         continue
-                result = self.on_timer(me, nodes[j], t)
+                result = self._handle_timer(me, nodes[j], t)
                 append(((self._timeout_kind[t], me, t), apply(c, j, result, net, self._cancel(mine, t))))
         # client requests
         if self._requests:
@@ -535,6 +551,40 @@ class Protocol(Spec):
                 advance = tuple(1 + o - k for o, k in zip(new, now))
                 found.append((self._per_node(_offset_text(o) for o in new), label, advance))
             self._tick_table[clocks] = found
+        return found
+
+    # -- calling the handlers -------------------------------------------------------------
+
+    def _handle_message(self, node: str, state: Any, src: str, msg: Any) -> Any:
+        """``on_message``, remembered: handlers are pure functions of their arguments, and
+        the same node state meets the same message in many cluster states (raft-election:
+        276 distinct calls in 600,000 states; 15% of the search's time)."""
+        memo = self._message_memo
+        key = (node, state, src, msg)
+        try:
+            found = memo.get(key, memo)
+        except TypeError:  # an unhashable node state: reported where the state is hashed
+            return self.on_message(node, state, src, msg)
+        if found is memo:
+            found = _settled(self.on_message(node, state, src, msg))
+            if len(memo) >= HANDLER_MEMO:
+                memo.clear()
+            memo[key] = found
+        return found
+
+    def _handle_timer(self, node: str, state: Any, timer: str) -> Any:
+        """``on_timer``, remembered (see _handle_message)."""
+        memo = self._timer_memo
+        key = (node, state, timer)
+        try:
+            found = memo.get(key, memo)
+        except TypeError:
+            return self.on_timer(node, state, timer)
+        if found is memo:
+            found = _settled(self.on_timer(node, state, timer))
+            if len(memo) >= HANDLER_MEMO:
+                memo.clear()
+            memo[key] = found
         return found
 
     # -- applying a handler's result ----------------------------------------------------

@@ -296,3 +296,24 @@ def test_obsolete_messages_leave_the_network_at_once():
     assert [len(t) for t in a.violations] == [len(t) for t in b.violations]
     # on FIFO links nothing is taken out of order: the same states
     assert node_states(Pruned(count=3, faults="fifo"))[0] == node_states(Stream(count=3, faults="fifo"))[0]
+
+
+def test_handlers_may_return_effects_as_any_iterable():
+    """Handler results are remembered per (node, state, message): effects given as a
+    generator must work every time the same call recurs, not only the first."""
+    from protocols import Agreement
+
+    from modelcheck import explore
+
+    class Generating(Agreement):
+        name = "agreement-generating"
+
+        def on_message(self, node, state, src, msg):
+            result = super().on_message(node, state, src, msg)
+            return None if result is None else (result[0], (e for e in result[1]))
+
+    for faults in ("byzantine=1", None):
+        plain = explore(Agreement(faults=faults) if faults else Agreement(), "bfs")
+        generating = explore(Generating(faults=faults) if faults else Generating(), "bfs")
+        assert (generating.distinct_states, generating.transitions) == (plain.distinct_states, plain.transitions)
+        assert generating.invariants == plain.invariants
