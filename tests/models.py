@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
+from collections import deque
 from typing import NamedTuple
 
 from modelcheck import Param, Spec, invariant, sometimes
+
+
+def reachable(spec) -> set:
+    """Every reachable state of ``spec``, by a plain BFS over whole states (no modelcheck
+    explorer involved), for tests that compare the explorer with it."""
+    init = list(spec.initial_states())
+    seen, queue = set(init), deque(init)
+    while queue:
+        for _, t in spec.successors(queue.popleft()):
+            if t not in seen:
+                seen.add(t)
+                queue.append(t)
+    return seen
 
 
 class Equation(Spec):

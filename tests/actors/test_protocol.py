@@ -10,6 +10,7 @@ import sys
 from typing import NamedTuple
 
 import pytest
+from models import reachable
 from protocols import Data, Stream
 
 import modelcheck
@@ -274,20 +275,12 @@ def test_obsolete_messages_leave_the_network_at_once():
     # once the receiver has seen a message out of order it ignores every later one: those are
     # obsolete, and dropping them keeps every reachable node state while merging the states
     # that differ only by dead messages in flight
-    from collections import deque
-
     class Pruned(Stream):
         def obsolete(self, node, state, src, msg):
             return state.bad is not None
 
     def node_states(spec):
-        init = list(spec.initial_states())
-        seen, queue = set(init), deque(init)
-        while queue:
-            for _, t in spec.successors(queue.popleft()):
-                if t not in seen:
-                    seen.add(t)
-                    queue.append(t)
+        seen = reachable(spec)
         return len(seen), {(c.nodes, c.ghost) for c in seen}
 
     full, pruned = node_states(Stream(count=3)), node_states(Pruned(count=3))

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections import deque
 
 import pytest
 
@@ -16,17 +15,7 @@ from modelcheck.trace.format import trace_to_dict
 from modelcheck.specs.paxos import Paxos
 from modelcheck.specs.raft_election import RaftElection
 from modelcheck.specs.twophase import TwoPhase
-
-
-def reachable(spec) -> set:
-    init = list(spec.initial_states())
-    seen, queue = set(init), deque(init)
-    while queue:
-        for _, t in spec.successors(queue.popleft()):
-            if t not in seen:
-                seen.add(t)
-                queue.append(t)
-    return seen
+from models import reachable
 
 
 def orbit_count(spec) -> int:
