@@ -146,7 +146,6 @@ class Raft(RaftElection):
                        min=1, max=5)
     max_term = Param(4, "highest term a server may start an election for", min=1, max=9)
     values = Param(2, "client values v1 .. vN, each appended once to some leader's log", min=0, max=3)
-    timeout = Param(2, "election timeout in ticks of the server's clock (timed runs only)", min=1, max=9)
     bugs = {
         "no-log-check": "a server grants its vote without the log up-to-date check (5.4.1)",
         "commit-old-term": "a leader commits an entry of an earlier term by counting replicas (Figure 8)",

@@ -395,7 +395,8 @@ class Protocol(Spec):
         faults = self.faults
         dup = faults.dup
         apply = self._apply
-        on_message = self._handle_message
+        handled = self._handled
+        on_message, message_memo = self.on_message, self._message_memo
         network = self._net
         kinds = self._kinds
 
@@ -413,7 +414,7 @@ class Protocol(Spec):
                     continue
                 kind = kinds.get(msg.__class__) or self._kinds_of(msg)
                 j = index[dst]
-                result = on_message(dst, nodes[j], src, msg)
+                result = handled(message_memo, on_message, (dst, nodes[j], src, msg))
                 append(((kind[0], src, dst, msg), apply(c, j, result, net[:pos] + net[pos + 1:], timers[j])))
                 if dup:
                     append(((kind[1], src, dst, msg), apply(c, j, result, net, timers[j])))
@@ -425,7 +426,7 @@ class Protocol(Spec):
                     continue
                 kind = kinds.get(msg.__class__) or self._kinds_of(msg)
                 j = index[dst]
-                result = on_message(dst, nodes[j], src, msg)
+                result = handled(message_memo, on_message, (dst, nodes[j], src, msg))
                 append(((kind[0], src, dst, msg), apply(c, j, result, network.consume(net, pos), timers[j])))
                 if dup:
                     append(((kind[1], src, dst, msg), apply(c, j, result, net, timers[j])))
@@ -446,7 +447,7 @@ class Protocol(Spec):
                     t, left = t
                     if left:
                         continue
-                result = self._handle_timer(me, nodes[j], t)
+                result = handled(self._timer_memo, self.on_timer, (me, nodes[j], t))
                 append(((self._timeout_kind[t], me, t), apply(c, j, result, net, self._cancel(mine, t))))
         # client requests
         if self._requests:
@@ -470,7 +471,7 @@ class Protocol(Spec):
                     dst = names[j]
                     if dst in crashed or (side is not None and (b in side) != (dst in side)):
                         continue
-                    result = on_message(dst, nodes[j], b, msg)
+                    result = handled(message_memo, on_message, (dst, nodes[j], b, msg))
                     if result is not None:
                         append(((kind[3], b, dst, msg), apply(c, j, result, net, timers[j])))
         if fstate is not None:
@@ -555,36 +556,19 @@ class Protocol(Spec):
 
     # -- calling the handlers -------------------------------------------------------------
 
-    def _handle_message(self, node: str, state: Any, src: str, msg: Any) -> Any:
-        """``on_message``, remembered: handlers are pure functions of their arguments, and
-        the same node state meets the same message in many cluster states (raft-election:
-        276 distinct calls in 600,000 states; 15% of the search's time)."""
-        memo = self._message_memo
-        key = (node, state, src, msg)
+    def _handled(self, memo: dict, handler: Any, args: tuple) -> Any:
+        """``handler(*args)``, remembered in ``memo``: handlers are pure functions of their
+        arguments, and the same node state meets the same message or timer in many cluster
+        states (``benchmarks/reuse.py`` counts them on raft-election)."""
         try:
-            found = memo.get(key, memo)
+            found = memo.get(args, memo)
         except TypeError:  # an unhashable node state: reported where the state is hashed
-            return self.on_message(node, state, src, msg)
+            return handler(*args)
         if found is memo:
-            found = _settled(self.on_message(node, state, src, msg))
+            found = _settled(handler(*args))
             if len(memo) >= HANDLER_MEMO:
                 memo.clear()
-            memo[key] = found
-        return found
-
-    def _handle_timer(self, node: str, state: Any, timer: str) -> Any:
-        """``on_timer``, remembered (see _handle_message)."""
-        memo = self._timer_memo
-        key = (node, state, timer)
-        try:
-            found = memo.get(key, memo)
-        except TypeError:
-            return self.on_timer(node, state, timer)
-        if found is memo:
-            found = _settled(self.on_timer(node, state, timer))
-            if len(memo) >= HANDLER_MEMO:
-                memo.clear()
-            memo[key] = found
+            memo[args] = found
         return found
 
     # -- applying a handler's result ----------------------------------------------------
