@@ -178,18 +178,28 @@ def _child(model_name: str, impl: str, conn) -> None:
         conn.close()
 
 
-def measure(ctx, model: Model, impl: str) -> dict:
+def in_child(ctx, target: Callable, args: tuple, name: str) -> tuple[dict | None, int | None, float]:
+    """Run ``target(*args, conn)`` in a fresh process that sends one dict through ``conn``:
+    (that dict, or None if the child died first; its exit code; wall seconds from the
+    spawn to the answer)."""
     parent_end, child_end = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(model.name, impl, child_end), name=f"{model.name}-{impl}")
+    t0 = time.perf_counter()
+    proc = ctx.Process(target=target, args=(*args, child_end), name=name)
     proc.start()
     child_end.close()
     try:
         out = parent_end.recv()
     except EOFError:
         out = None
+    wall = time.perf_counter() - t0
     proc.join()
+    return out, proc.exitcode, wall
+
+
+def measure(ctx, model: Model, impl: str) -> dict:
+    out, exitcode, _ = in_child(ctx, _child, (model.name, impl), f"{model.name}-{impl}")
     if out is None:
-        fail(f"{model.name} {impl}: the child process died (exit code {proc.exitcode}) "
+        fail(f"{model.name} {impl}: the child process died (exit code {exitcode}) "
              "without a result; out of memory?")
     if "exception" in out:
         fail(f"{model.name} {impl} raised:\n{out['exception']}")

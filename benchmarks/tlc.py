@@ -265,18 +265,10 @@ def _python_child(workload: str, impl: str, conn) -> None:
 
 def measure_python(ctx, w: Workload, impl: str) -> dict:
     """Run in a fresh spawned process; ``wall`` is from the spawn to the answer."""
-    parent_end, child_end = ctx.Pipe(duplex=False)
-    t0 = time.perf_counter()
-    proc = ctx.Process(target=_python_child, args=(w.name, impl, child_end), name=f"{w.name}-{impl}")
-    proc.start()
-    child_end.close()
-    try:
-        out = parent_end.recv()
-    except EOFError:
-        out = dict(exception=f"the child died (exit code {proc.exitcode}); out of memory?",
-                   short=f"child died ({proc.exitcode})")
-    wall = time.perf_counter() - t0
-    proc.join()
+    out, exitcode, wall = engine.in_child(ctx, _python_child, (w.name, impl), f"{w.name}-{impl}")
+    if out is None:
+        out = dict(exception=f"the child died (exit code {exitcode}); out of memory?",
+                   short=f"child died ({exitcode})")
     out["wall"] = wall
     return out
 
