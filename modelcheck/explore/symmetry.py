@@ -131,8 +131,8 @@ KEY_CACHE = 1 << 19
 def _remembered(key: Callable[[Any], int]) -> Callable[[Any], int]:
     """``key`` with the keys of recently met states remembered by their own fingerprint.
 
-    Most successors a search meets are states it met before (three in four on
-    raft-election), and the orbit key costs far more than ``hash``.  Two generations of
+    Most successors a search meets are states it met before (``benchmarks/reuse.py``
+    counts them), and the orbit key costs far more than ``hash``.  Two generations of
     ``size`` entries: the older is dropped when the newer fills, so memory stays bounded
     and the states of the last levels stay in.  A lookup can only go wrong by a fingerprint
     collision, whose odds :func:`cache_collision_probability` adds to the result's.

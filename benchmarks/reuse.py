@@ -1,0 +1,108 @@
+"""The numbers behind three of modelcheck's shortcuts, each measured by running it.
+
+    python benchmarks/reuse.py
+
+* **plain tuples**: what building a twophase-7 successor as a NamedTuple costs over a
+  plain tuple (the reason specs/twophase.py searches tuples and names them with
+  ``Spec.readable``), and what share of the spec's successor time that is;
+* **handler results**: how many of raft-election's ``on_message`` calls (3 servers,
+  max_term 2, the first 600,000 states) repeat an earlier (node, state, src, message),
+  which the actor layer remembers;
+* **orbit keys**: how many of ``--symmetry``'s key lookups on that model are answered
+  from the keys remembered by fingerprint rather than computed.
+
+Counts are exact; times are the best of 5 and vary with the machine's load.
+"""
+
+from __future__ import annotations
+
+import importlib
+import timeit
+from typing import NamedTuple
+
+from modelcheck import build, explore
+
+STATES = 600_000
+
+
+class _Record(NamedTuple):
+    rm: tuple
+    tm: str
+    prepared: frozenset
+    msgs: frozenset
+
+
+def plain_tuples() -> str:
+    """ns per state built: tuple, tuple.__new__ of a NamedTuple, its constructor; and the
+    share of twophase-7's successor time the NamedTuple would add."""
+    rm, tm, prepared, msgs = ("working",) * 7, "init", frozenset({1}), frozenset({("Prepared", 1)})
+    make = tuple.__new__
+    n = 1_000_000
+    plain = min(timeit.repeat(lambda: (rm, tm, prepared, msgs), number=n, repeat=5)) / n * 1e9
+    new = min(timeit.repeat(lambda: make(_Record, (rm, tm, prepared, msgs)), number=n, repeat=5)) / n * 1e9
+    called = min(timeit.repeat(lambda: _Record(rm, tm, prepared, msgs), number=n, repeat=5)) / n * 1e9
+    spec = build("twophase", {"rms": 7})
+    states = [next(iter(spec.initial_states()))]
+    seen = set(states)
+    for s in states:  # every reachable state, then time successors over all of them
+        for _, t in spec.successors(s):
+            if t not in seen:
+                seen.add(t)
+                states.append(t)
+    successors = spec.successors
+    built = sum(len(successors(s)) for s in states)
+    per_state = min(timeit.repeat(lambda: [successors(s) for s in states], number=1, repeat=5)) / built * 1e9
+    return (f"plain tuples: a tuple {plain:.0f} ns, a NamedTuple {new - plain:+.0f} ns by tuple.__new__ "
+            f"and {called - plain:+.0f} ns by its constructor; twophase-7 builds {built:,} successors "
+            f"at {per_state:.0f} ns each, so a NamedTuple would add {(new - plain) / per_state:.0%} "
+            f"to {(called - plain) / per_state:.0%}")
+
+
+def handler_results() -> str:
+    spec = build("raft-election", {"servers": 3, "max_term": 2})
+    handler, handled = spec.on_message, spec._handled
+    ran = [0]
+    asked = [0]
+
+    def running(*args):
+        ran[0] += 1
+        return handler(*args)
+
+    def asking(memo, fn, args):
+        if fn is running:
+            asked[0] += 1
+        return handled(memo, fn, args)
+
+    spec.on_message, spec._handled = running, asking
+    explore(spec, "bfs", max_states=STATES)
+    return (f"handler results: raft-election, {STATES:,} states: {asked[0]:,} deliveries, on_message "
+            f"ran {ran[0]:,} times ({1 - ran[0] / asked[0]:.2%} answered from memory)")
+
+
+def orbit_keys() -> str:
+    symmetry = importlib.import_module("modelcheck.explore.symmetry")
+    orbit_key = symmetry._orbit_key
+    computed = [0]
+
+    def counting(*args, **kwargs):
+        key = orbit_key(*args, **kwargs)
+
+        def count(state):
+            computed[0] += 1
+            return key(state)
+        return count
+
+    symmetry._orbit_key = counting
+    try:
+        spec = build("raft-election", {"servers": 3, "max_term": 2})
+        r = explore(spec, "bfs", symmetry=True, max_states=STATES)
+    finally:
+        symmetry._orbit_key = orbit_key
+    lookups = r.transitions + 1  # every successor, and the initial state
+    return (f"orbit keys: raft-election --symmetry, {r.distinct_states:,} orbits: {lookups:,} key "
+            f"lookups, {computed[0]:,} computed ({1 - computed[0] / lookups:.0%} answered from memory)")
+
+
+if __name__ == "__main__":
+    for measure in (plain_tuples, handler_results, orbit_keys):
+        print(measure(), flush=True)
