@@ -675,7 +675,7 @@ class Protocol(Spec):
         index = self._index
         to = [index[renaming.get(name, name)] for name in self.names]
         moved = None if memo is None else memo.setdefault(_MOVED, {})
-        if moved is not None and len(moved) > 100_000:  # whole records and networks: bounded
+        if moved is not None and len(moved) > 100_000:  # whole records: bounded
             moved.clear()
 
         def move(record: tuple | None) -> tuple | None:
@@ -702,11 +702,18 @@ class Protocol(Spec):
                     cut = cut[::-1]
             fstate = FaultState(rename(fstate.crashed, renaming, memo), fstate.crashes, cut,
                                 fstate.partitions, move(fstate.clocks))
-        network = None if moved is None else moved.get(net)
-        if network is None or network.__class__ is not tuple:
-            network = tuple(sorted(rename(env, renaming, memo) for env in net))
-            if moved is not None:
-                moved[net] = network
+        if memo is None:
+            network = tuple(sorted(rename(env, renaming) for env in net))
+        else:  # networks seldom recur whole, but their envelopes do: look each one up
+            get = memo.get
+            items = []
+            for env in net:
+                out = get(env)
+                if out is None or out.__class__ is not env.__class__:
+                    out = rename(env, renaming, memo)
+                items.append(out)
+            items.sort()
+            network = tuple(items)
         return Cluster(move(nodes), move(timers), network, rename(ghost, renaming, memo), fstate, move(disk),
                        None if issued is None else rename(issued, renaming, memo))
 

@@ -172,19 +172,36 @@ def _orbit_key(spec: Spec, groups: list[tuple], exact: bool) -> Callable[[Any], 
     permute = spec.permute
     if _has_labels(spec) and not exact:
         labels_of = spec.symmetry_labels
-        memo_of: dict = {}
         flat = [x for g in groups for x in g]
+        memo_of: dict = {}  # one permute memo per renaming, by its images of ``flat``
+        by_ranks: dict = {}  # the candidates, by the labels' pattern of ties and order
+
+        def candidates(labels: dict) -> list:
+            values = [labels.get(x, 0) for x in flat]
+            dense = {v: i for i, v in enumerate(sorted(set(values)))}
+            ranks = tuple([dense[v] for v in values])
+            found = by_ranks.get(ranks)
+            if found is None:
+                found = []
+                for table in sorting_renamings(groups, labels):
+                    if not table:
+                        found.append((None, None))
+                        continue
+                    ident = tuple([table.get(x, x) for x in flat])
+                    found.append((table, memo_of.setdefault(ident, {})))
+                if len(by_ranks) > 10_000:  # patterns are few for a few nodes; bounded anyway
+                    by_ranks.clear()
+                by_ranks[ranks] = found
+            return found
 
         def smallest_sorted(state):
             key = None
-            for table in sorting_renamings(groups, labels_of(state) or {}):
-                if not table:
+            for table, memo in candidates(labels_of(state) or {}):
+                if table is None:
                     h = hash(state)
                 else:
-                    ident = tuple([table.get(x, x) for x in flat])
-                    memo = memo_of.get(ident)
-                    if memo is None or len(memo) > 100_000:
-                        memo = memo_of[ident] = {}
+                    if len(memo) > 100_000:
+                        memo.clear()
                     h = hash(permute(state, table, memo))
                 if key is None or h < key:
                     key = h
