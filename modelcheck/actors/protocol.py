@@ -138,17 +138,6 @@ _MOVED = ("modelcheck", "moved per-node records")  # a memo's sub-cache for whol
 HANDLER_MEMO = 100_000
 
 
-def _settled(result: Any) -> Any:
-    """A handler's result made safe to hand out again: its effects as a tuple (a list or
-    a generator would be shared or used up)."""
-    if result.__class__ is tuple and len(result) == 2 and result[1].__class__ is not tuple:
-        try:
-            return (result[0], tuple(result[1]))
-        except TypeError:  # not iterable: _apply reports it
-            return result
-    return result
-
-
 def nodes_record(names: tuple[str, ...]) -> type:
     """The per-node record class for these node names (``nodes.n2``), one per name tuple so
     states pickle (multiprocess search, checkpoints) and compare across protocol instances."""
@@ -380,7 +369,8 @@ class Protocol(Spec):
         c = Cluster(self._fresh, self._per_node(() for _ in self.names), self._net.empty, _EMPTY, fstate, disk,
                     _EMPTY if self._requests else None)
         for j in self._correct_idx:
-            c = self._apply(c, j, self.on_start(self.names[j], c.nodes[j]), c.network, c.timers[j])
+            c = self._apply(c, j, self._outcome(j, self.on_start(self.names[j], c.nodes[j])), c.network,
+                            c.timers[j])
         return [c]
 
     def successors(self, c: Cluster) -> list[tuple[tuple, Cluster]]:
@@ -462,7 +452,7 @@ class Protocol(Spec):
                     result = self.on_request(me, nodes[j], req)
                     if result is not None:
                         append((("request " + message_kind(req), me, req),
-                                apply(after, j, result, net, timers[j])))
+                                apply(after, j, self._outcome(j, result), net, timers[j])))
         # Byzantine nodes
         for b in self.byzantine_nodes:
             for msg in self.byzantine_messages(b, c) or ():
@@ -518,7 +508,7 @@ class Protocol(Spec):
             me = names[j]
             if me in crashed:
                 after = c._replace(faults=fstate._replace(crashed=crashed - {me}))
-                append((("restart", me), self._apply(after, j, self.on_start(me, nodes[j]), net, ())))
+                append((("restart", me), self._apply(after, j, self._outcome(j, self.on_start(me, nodes[j])), net, ())))
         if fstate.cut is None:
             if fstate.partitions < faults.partitions:
                 for a, b, cut in self._splits:
@@ -557,15 +547,16 @@ class Protocol(Spec):
     # -- calling the handlers -------------------------------------------------------------
 
     def _handled(self, memo: dict, handler: Any, args: tuple) -> Any:
-        """``handler(*args)``, remembered in ``memo``: handlers are pure functions of their
-        arguments, and the same node state meets the same message or timer in many cluster
-        states (``benchmarks/reuse.py`` counts them on raft-election)."""
+        """``handler(*args)`` (``args[0]`` the node) as :meth:`_outcome`, remembered in
+        ``memo``: handlers are pure functions of their arguments, and the same node state
+        meets the same message or timer in many cluster states (``benchmarks/reuse.py``
+        counts them on raft-election)."""
         try:
             found = memo.get(args, memo)
         except TypeError:  # an unhashable node state: reported where the state is hashed
-            return handler(*args)
+            return self._outcome(self._index[args[0]], handler(*args))
         if found is memo:
-            found = _settled(handler(*args))
+            found = self._outcome(self._index[args[0]], handler(*args))
             if len(memo) >= HANDLER_MEMO:
                 memo.clear()
             memo[args] = found
@@ -573,63 +564,74 @@ class Protocol(Spec):
 
     # -- applying a handler's result ----------------------------------------------------
 
-    def _apply(self, c: Cluster, j: int, result: Any, net: tuple, mine: tuple) -> Cluster:
-        """The cluster after node ``j`` handled an event: ``result`` is the handler's
-        ``(state, effects)`` or None, ``net`` the network once the event is consumed,
-        ``mine`` the node's timers once a fired timer is spent."""
+    def _outcome(self, j: int, result: Any) -> tuple | None:
+        """Node ``j``'s handler result ``(state, effects)`` (or None) checked and sorted out
+        once, so that applying it again in other clusters does no work twice:
+        ``(state, envelopes sent, timer changes, ghost items, persist?)``."""
         if result is None:
-            timers = c[1]
-            if mine is not timers[j]:
-                timers = self._put(timers, j, mine)
-            return _new(Cluster, (c[0], timers, net, c[3], c[4], c[5], c[6]))
+            return None
         if result.__class__ is not tuple or len(result) != 2:
             raise SpecError(f"a handler of node {self.names[j]} returned {result!r}; "
                             "handlers return (state, effects) or None")
         state, effects = result
-        nodes, timers, _, ghost, fstate, disk, issued = c
-        if state is not nodes[j]:
-            nodes = list(nodes)
-            nodes[j] = state
-            nodes = _new(self._Nodes, nodes)
-        sends = None
+        me = self.names[j]
+        sends: list = []
+        timer_changes: list = []
+        records: list = []
+        persists = False
         for e in effects:  # the most frequent effects first
             op = e[0]
             if op is _SEND:
                 dst = e[1]
                 if dst in self._receivers:
-                    if sends is None:
-                        sends = [(self.names[j], dst, e[2])]
-                    else:
-                        sends.append((self.names[j], dst, e[2]))
+                    sends.append((me, dst, e[2]))
                 elif dst not in self._index:
-                    raise SpecError(f"node {self.names[j]} sent {self.format_message(e[2])} "
+                    raise SpecError(f"node {me} sent {self.format_message(e[2])} "
                                     f"to unknown node {dst!r}")
             elif op is _PERSIST:
-                if disk is not None:  # without explicit persistence every write is durable
-                    disk = self._put(disk, j, self._durable_values(state))
+                persists = True
             elif op is _SET_TIMER:
-                mine = self._set(mine, e[1], e[2])
+                timer_changes.append(e)
             elif op is _BROADCAST:
-                msg = e[1]
-                me = self.names[j]
-                if sends is None:
-                    sends = [(me, dst, msg) for dst in self._others[j]]
-                else:
-                    sends += [(me, dst, msg) for dst in self._others[j]]
+                sends += [(me, dst, e[1]) for dst in self._others[j]]
             elif op is _CANCEL_TIMER:
-                mine = self._cancel(mine, e[1])
+                timer_changes.append(e)
             elif op is _RECORD:
-                ghost = ghost | {e[1]}
+                records.append(e[1])
             elif isinstance(e, str):
-                raise SpecError(f"node {self.names[j]} returned the effect {effects!r} alone; "
+                raise SpecError(f"node {me} returned the effect {effects!r} alone; "
                                 "effects are a list: [send(...)]")
             else:
-                raise SpecError(f"node {self.names[j]} returned an unknown effect {e!r}; use send, "
+                raise SpecError(f"node {me} returned an unknown effect {e!r}; use send, "
                                 "broadcast, set_timer, cancel_timer, record or persist")
+        return (state, tuple(sends), tuple(timer_changes), frozenset(records) if records else None,
+                persists and self._explicit)
+
+    def _apply(self, c: Cluster, j: int, outcome: tuple | None, net: tuple, mine: tuple) -> Cluster:
+        """The cluster after node ``j`` handled an event: ``outcome`` is the handler's result
+        as :meth:`_outcome` made it, ``net`` the network once the event is consumed,
+        ``mine`` the node's timers once a fired timer is spent."""
+        if outcome is None:
+            timers = c[1]
+            if mine is not timers[j]:
+                timers = self._put(timers, j, mine)
+            return _new(Cluster, (c[0], timers, net, c[3], c[4], c[5], c[6]))
+        state, sends, timer_changes, records, persists = outcome
+        nodes, timers, _, ghost, fstate, disk, issued = c
+        if state is not nodes[j]:
+            nodes = list(nodes)
+            nodes[j] = state
+            nodes = _new(self._Nodes, nodes)
+        for e in timer_changes:
+            mine = self._set(mine, e[1], e[2]) if e[0] is _SET_TIMER else self._cancel(mine, e[1])
         if mine is not timers[j]:
             timers = self._put(timers, j, mine)
         if sends:
             net = self._net.add(net, sends)
+        if records is not None:
+            ghost = ghost | records
+        if persists:  # explicit persistence only: otherwise every write is durable at once
+            disk = self._put(disk, j, self._durable_values(state))
         return _new(Cluster, (nodes, timers, net, ghost, fstate, disk, issued))
 
     # -- timers: untimed, a tuple of names; timed, (name, ticks left) pairs; declared order
