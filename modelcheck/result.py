@@ -33,6 +33,9 @@ class Result:
     #: the bounds that actually cut the exploration short ("depth", "max_states",
     #: "time_limit", "interrupted"); empty when the whole reachable space was seen
     cut_by: list[str] = attrs.field(factory=list)
+    #: why an exhaustive search ended before it had seen every reachable state, other than
+    #: a bound: "violation" (it stops at the first, unless --keep-going) or "error"
+    stopped_early: str | None = None
     distinct_states: int = 0
     transitions: int = 0
     depth: int = 0
@@ -52,7 +55,7 @@ class Result:
     @property
     def complete(self) -> bool:
         """True when the whole reachable state space was explored."""
-        return not self.cut_by and self.strategy in ("bfs", "dfs")
+        return not self.cut_by and not self.stopped_early and self.strategy in ("bfs", "dfs")
 
     @property
     def ok(self) -> bool:

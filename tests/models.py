@@ -73,6 +73,18 @@ class Chain(Spec):
         return s < self.limit
 
 
+class TwoChecks(Chain):
+    """A chain with a second invariant that always holds: a run that stops at the first
+    violation of ``below_limit`` has not checked ``non_negative`` everywhere."""
+
+    name = "two-checks"
+    check_deadlock = False
+
+    @invariant
+    def non_negative(self, s):
+        return s >= 0
+
+
 class Diamond(Spec):
     """Two counters that each grow to ``n``: (n+1)^2 states, shortest path to (i, j) has i+j steps."""
 

@@ -273,7 +273,11 @@ class Run:
         res.elapsed = time.monotonic() - self.started
         res.coverage = dict(sorted(coverage.items()))
         res.stats.update(stats)
-        if res.cut_by or res.strategy not in ("bfs", "dfs"):
+        if self.stop and not res.cut_by and res.strategy in ("bfs", "dfs"):
+            # it stopped at a violation or an error, so the other invariants were not
+            # checked on every state (conservative when that was the last state anyway)
+            res.stopped_early = "error" if res.error is not None else "violation"
+        if res.cut_by or res.stopped_early or res.strategy not in ("bfs", "dfs"):
             for name, verdict in res.invariants.items():
                 if verdict == HOLDS:
                     res.invariants[name] = UNKNOWN

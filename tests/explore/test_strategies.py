@@ -5,7 +5,8 @@ import pytest
 from modelcheck import SpecError, explore
 from modelcheck.result import HOLDS, REACHED, UNKNOWN, UNREACHED, VIOLATED
 
-from models import BadInvariant, Chain, Changeable, Diamond, Equation, Flaky, Raises, Shortcut, Slow, Unhashable
+from models import (BadInvariant, Chain, Changeable, Diamond, Equation, Flaky, Raises, Shortcut, Slow, TwoChecks,
+                    Unhashable)
 
 
 def test_equation_first_solution_shortest():
@@ -119,6 +120,24 @@ def test_keep_going_reports_the_first_violation_of_each_invariant():
 def test_stop_at_first_violation_by_default():
     r = explore(Chain(length=8, limit=3), "bfs")
     assert [t.property for t in r.violations] == ["below_limit"]
+
+
+@pytest.mark.parametrize("strategy,workers", [("bfs", 1), ("dfs", 1), ("bfs", 2)])
+def test_a_run_stopped_at_the_first_violation_does_not_claim_the_other_invariants(strategy, workers):
+    r = explore(TwoChecks(length=8, limit=3), strategy, workers=workers)
+    assert r.invariants == {"below_limit": VIOLATED, "non_negative": UNKNOWN}
+    assert r.stopped_early == "violation" and not r.complete
+    assert r.distinct_states < 9
+    r = explore(TwoChecks(length=8, limit=3), strategy, workers=workers, keep_going=True)
+    assert r.invariants == {"below_limit": VIOLATED, "non_negative": HOLDS}
+    assert r.stopped_early is None and r.complete and r.distinct_states == 9
+
+
+@pytest.mark.parametrize("strategy", ["bfs", "dfs"])
+def test_a_run_stopped_by_an_error_claims_no_invariant(strategy):
+    r = explore(BadInvariant(at=3), strategy)
+    assert r.error is not None and r.stopped_early == "error" and not r.complete
+    assert r.invariants == {"fragile": UNKNOWN}
 
 
 def test_random_walks_are_reproducible_from_the_seed():
