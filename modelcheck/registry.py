@@ -12,6 +12,7 @@ The reference is stored in results and counterexamples so a trace can be rebuilt
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import importlib.util
 import inspect
@@ -91,10 +92,13 @@ def _is_windows_drive(ref: str) -> bool:
 
 
 def _load_file(path: Path) -> Any:
+    if path.is_dir():
+        raise SpecError(f"spec file {str(path)!r} is a directory; give a Python file in it "
+                        f"(e.g. {str(path / 'my_protocol.py')!r}), a library name or module:Class")
     if not path.is_file():
         raise SpecError(f"spec file {str(path)!r} does not exist")
     path = path.resolve()
-    mod_name = f"_modelcheck_user_{abs(hash(str(path))):x}"
+    mod_name = f"_modelcheck_user_{hashlib.sha256(str(path).encode()).hexdigest()[:16]}"  # same in every process
     if mod_name in sys.modules:
         return sys.modules[mod_name]
     spec = importlib.util.spec_from_file_location(mod_name, path)

@@ -5,8 +5,10 @@ beside it, flushed, then renamed), so a crash while saving leaves the previous o
 It holds what the search loop needs to continue exactly where it was: the visited
 fingerprints, parent links, the queue of states still to expand, the counters, and
 the verdicts and traces found so far; plus what it was a search *of* (spec reference,
-parameters, faults, fingerprint and symmetry settings), which ``--resume`` checks
-against the spec it is given.
+parameters, faults, fingerprint and symmetry settings, depth bound, deadlock checking),
+which ``--resume`` checks against the spec and options it is given: the states expanded
+before the checkpoint were searched to that bound and checked (or not) for deadlock, and
+that cannot be redone.
 
 Fingerprints are ``hash()`` values, and CPython salts the hash of strings per process:
 a checkpoint of fingerprints is only valid in a process with the same salt.  So
@@ -14,7 +16,8 @@ checkpointing needs a fixed ``PYTHONHASHSEED`` (the ``modelcheck`` command sets 
 itself) and every checkpoint records a probe hash that resuming compares.  Before
 Python 3.12, ``hash(None)`` is None's address, different in every process, so there a
 checkpointed run fingerprints states with ``stable_fingerprint`` (slower; see
-fingerprint.py).  ``--exact`` runs store whole states and have no such restriction.
+fingerprint.py).  ``--exact`` runs store whole states and have no such restriction (the
+states of a file spec unpickle in any process: registry.py names its module after its path).
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from ..spec import Spec, SpecError
 __all__ = ["Checkpointer", "load_checkpoint", "FILE", "hash_probe", "require_stable_hash"]
 
 FILE = "checkpoint.pickle"
-FORMAT, VERSION = "modelcheck.checkpoint", 1
+FORMAT, VERSION = "modelcheck.checkpoint", 2
 
 
 def hash_probe() -> int:
@@ -54,7 +57,26 @@ def _identity(spec: Spec, options: Any, exact: bool) -> dict:
     return {"spec": reference(spec), "params": spec.params(),
             "faults": dict(getattr(spec, "fault_summary", lambda: {})()),
             "exact": exact, "symmetry": options.symmetry,
-            "fingerprints": "states" if exact else "hash" if portable_hash else "stable"}
+            "fingerprints": "states" if exact else "hash" if portable_hash else "stable",
+            "depth": options.depth,
+            "deadlock": spec.check_deadlock if options.deadlock is None else options.deadlock}
+
+
+def _mismatch(path: str, key: str, theirs: Any, mine: Any) -> SpecError:
+    """Why this run cannot resume checkpoint ``path``, and how to resume it; the depth bound
+    and deadlock checking are options given again with --resume, so say which."""
+    if key == "depth":
+        bound = {None: "none"}
+        return SpecError(f"checkpoint {path} is of a run with depth bound {bound.get(theirs, theirs)}, this one "
+                         f"has {bound.get(mine, mine)}; resume "
+                         + ("without --depth" if theirs is None else f"with --depth {theirs}"))
+    if key == "deadlock":
+        on = {True: "on", False: "off"}
+        return SpecError(f"checkpoint {path} is of a run with deadlock checking {on.get(theirs, theirs)}, "
+                         f"this one has it {on.get(mine, mine)}; resume with "
+                         + ("--deadlock" if theirs else "--no-deadlock"))
+    return SpecError(f"checkpoint {path} is of a different run: its {key} is {theirs!r}, "
+                     f"this run's is {mine!r}; resume with the same spec, parameters and options")
 
 
 class Checkpointer:
@@ -120,18 +142,22 @@ def load_checkpoint(directory: str, spec: Spec, options: Any, exact: bool) -> di
     except FileNotFoundError:
         raise SpecError(f"no checkpoint in {directory} (expected {path}); "
                         "write one with --checkpoint DIR") from None
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError) as exc:
+    except OSError as exc:
         raise SpecError(f"cannot read checkpoint {path}: {exc}") from None
+    except Exception as exc:  # corrupt or truncated: unpickling garbage can raise almost anything
+        detail = " ".join(f"{type(exc).__name__}: {exc}".split())  # one line
+        raise SpecError(f"cannot read checkpoint {path}: {detail.rstrip(':')}") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise SpecError(f"{path} is not a modelcheck checkpoint")
     if data.get("version") != VERSION:
         raise SpecError(f"{path} is checkpoint format version {data.get('version')}; "
                         f"this modelcheck reads version {VERSION}")
+    if not isinstance(data.get("search"), dict):
+        raise SpecError(f"cannot read checkpoint {path}: it holds no search")
     mine = _identity(spec, options, exact)
     for key, value in mine.items():
         if data.get(key) != value:
-            raise SpecError(f"checkpoint {path} is of a different run: its {key} is {data.get(key)!r}, "
-                            f"this run's is {value!r}; resume with the same spec, parameters and options")
+            raise _mismatch(path, key, data.get(key), value)
     if not exact and data.get("probe") != hash_probe():
         raise SpecError(f"checkpoint {path} was written by a process with another string-hash salt "
                         f"(Python {data.get('python')}); resume with the same PYTHONHASHSEED and Python")

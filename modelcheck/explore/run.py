@@ -118,6 +118,8 @@ class Run:
         res = self.result
         self.invariants = [(n, f) for n, f in self.invariants if n in saved["active"]]
         self.unreached = [(n, f) for n, f in self.unreached if n in saved["unreached"]]
+        # load_checkpoint refused a run asking for other deadlock checking than the saved one,
+        # so deadlock_checked holds; False here if a deadlock was already found (keep_going)
         self.check_deadlock = saved["check_deadlock"]
         self.started -= saved["elapsed"]
         res.invariants.update(saved["invariants"])

@@ -158,3 +158,104 @@ def test_ctrl_c_while_a_violation_is_being_checked_loses_nothing(tmp_path):
     assert CheckedLate.fired and "interrupted" in part.cut_by
     found = part.violations or explore(spec, "bfs", exact=True, resume=str(tmp_path)).violations
     assert [t.steps for t in found] == [t.steps for t in full.violations] and len(full.violations[0]) == 8
+
+
+COUNTER = '''
+from typing import NamedTuple
+from modelcheck import Param, Spec, invariant
+
+
+class State(NamedTuple):
+    a: int
+    b: int
+
+
+class Counters(Spec):
+    limit = Param(2)
+
+    def initial_states(self):
+        return [State(0, 0)]
+
+    def successors(self, s):
+        out = []
+        if s.a < self.limit:
+            out.append((("Inc", "a"), s._replace(a=s.a + 1)))
+        if s.b < self.limit:
+            out.append((("Inc", "b"), s._replace(b=s.b + 1)))
+        return out
+
+    @invariant
+    def bounded(self, s):
+        return s.a + s.b <= 2 * self.limit
+'''
+
+
+def test_a_resume_with_another_deadlock_setting_is_refused(tmp_path):
+    # the states expanded before the checkpoint were (or were not) checked for deadlock:
+    # that cannot change on resume, and the summary must say what was checked
+    (tmp_path / "counter.py").write_text(COUNTER)
+    run = ("explore", "./counter.py", "-p", "limit=60", "--no-save")
+    assert modelcheck(*run, "--max-states", "1000", "--checkpoint", "off", cwd=tmp_path).returncode == 0
+    r = modelcheck(*run, "--resume", "off", "--deadlock", cwd=tmp_path)
+    assert (r.returncode, r.stdout) == (2, "")
+    assert r.stderr == ("error: checkpoint off/checkpoint.pickle is of a run with deadlock checking off, "
+                        "this one has it on; resume with --no-deadlock\n")
+    assert modelcheck(*run, "--max-states", "1000", "--deadlock", "--checkpoint", "on", cwd=tmp_path).returncode == 0
+    r = modelcheck(*run, "--resume", "on", cwd=tmp_path)
+    assert (r.returncode, r.stdout) == (2, "")
+    assert r.stderr == ("error: checkpoint on/checkpoint.pickle is of a run with deadlock checking on, "
+                        "this one has it off; resume with --deadlock\n")
+    r = modelcheck(*run, "--resume", "on", "--deadlock", cwd=tmp_path)
+    assert r.returncode == 1 and "deadlock after 120 steps" in r.stdout
+    assert "deadlock check     on" in r.stdout
+
+
+def test_a_resume_with_another_depth_bound_is_refused(tmp_path):
+    spec = TwoPhase(rms=4)
+    full = explore(spec, "bfs", exact=True, depth=8)
+    part = explore(spec, "bfs", exact=True, depth=8, max_states=200, checkpoint=str(tmp_path))
+    assert part.cut_by == ["max_states"] and part.depth < 8
+    path = tmp_path / FILE
+    for other, says in ((3, "3"), (None, "none")):
+        with pytest.raises(SpecError) as err:
+            explore(spec, "bfs", exact=True, depth=other, resume=str(tmp_path))
+        assert str(err.value) == (f"checkpoint {path} is of a run with depth bound 8, this one has {says}; "
+                                  "resume with --depth 8")
+    rest = explore(spec, "bfs", exact=True, depth=8, resume=str(tmp_path))
+    same_search(rest, full)
+    assert rest.depth == 8 and rest.bounds == {"depth": 8} and rest.cut_by == ["depth"]
+
+
+def test_cli_resumes_an_exact_search_of_a_file_spec(tmp_path, monkeypatch):
+    # --exact runs need no fixed hash seed, so the two processes salt string hashes
+    # differently: the file spec's states must still unpickle in the second
+    (tmp_path / "counter.py").write_text(COUNTER)
+    run = ("explore", "./counter.py", "-p", "limit=60", "--exact", "--json", "--no-save")
+    monkeypatch.setenv("PYTHONHASHSEED", "1")
+    r = modelcheck(*run, "--max-states", "1000", "--checkpoint", "ck", cwd=tmp_path)
+    assert r.returncode == 0 and json.loads(r.stdout)["cut_by"] == ["max_states"], r.stderr
+    monkeypatch.setenv("PYTHONHASHSEED", "2")
+    r = modelcheck(*run, "--resume", "ck", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["distinct_states"] == 61 * 61 and out["complete"]
+
+
+def test_a_corrupt_or_truncated_checkpoint_is_a_one_line_error(tmp_path):
+    spec = TwoPhase(rms=4)
+    explore(spec, "bfs", exact=True, max_states=100, checkpoint=str(tmp_path))
+    path = tmp_path / FILE
+    whole = path.read_bytes()
+    for junk in (b"garbage\n", whole[: len(whole) // 2], b"", b"\x80\x05K\x01.", whole[:-1] + b"\xff"):
+        path.write_bytes(junk)
+        with pytest.raises(SpecError) as err:
+            explore(spec, "bfs", exact=True, resume=str(tmp_path))
+        message = str(err.value)
+        assert message.startswith(f"cannot read checkpoint {path}") or message == \
+            f"{path} is not a modelcheck checkpoint", message
+        assert "\n" not in message
+    path.write_bytes(b"garbage\n")
+    r = modelcheck("explore", "twophase", "-p", "rms=4", "--exact", "--resume", tmp_path, cwd=tmp_path)
+    assert r.returncode == 2 and r.stdout == ""
+    assert r.stderr == (f"error: cannot read checkpoint {path}: ValueError: "
+                        "invalid literal for int() with base 10: 'arbage\\n'\n")
