@@ -8,6 +8,7 @@ Exit codes: 0 no violation, 1 violation found, 2 usage or spec error.
 from __future__ import annotations
 
 import json
+import math
 import os
 import sys
 from pathlib import Path
@@ -37,12 +38,12 @@ EXIT_USAGE = 2
 SHOW_FORMATS = ("text", "mermaid", "html")
 
 
-def _out() -> Console:
-    return Console(highlight=False, soft_wrap=True)
+def _out() -> Console:  # no emoji codes: a label such as 'x:fire:' is shown as it is
+    return Console(highlight=False, soft_wrap=True, emoji=False)
 
 
 def _err() -> Console:
-    return Console(stderr=True, highlight=False, soft_wrap=True)
+    return Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 
 
 def fail(message: str) -> None:
@@ -107,6 +108,8 @@ class MemorySize(click.ParamType):
             number = float(text[:-1] if unit else text)
         except ValueError:
             self.fail(f"{value!r} is not a size like 8G, 512M or 0", param, ctx)
+        if not math.isfinite(number * self.UNITS[unit]):
+            self.fail(f"{value!r} is not a size like 8G, 512M or 0 (a finite number)", param, ctx)
         if number < 0:
             self.fail(f"{value!r} is negative", param, ctx)
         return int(number * self.UNITS[unit])
@@ -121,7 +124,34 @@ def fix_hash_seed() -> None:
     os.execve(sys.executable, [sys.executable, "-m", "modelcheck", *sys.argv[1:]], env)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+_NO_ARGS = getattr(click.exceptions, "NoArgsIsHelpError", ())  # click >= 8.2
+
+
+class _Commands(click.Group):
+    """The command group, with click's own usage errors (a bad option value, a missing
+    argument) reported in one line like modelcheck's: ``error: ...; see '... --help'``."""
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            code = super().main(*args, standalone_mode=False, **kwargs)
+        except click.UsageError as exc:
+            if isinstance(exc, _NO_ARGS):  # bare `modelcheck`: click's help, as click shows it
+                exc.show()
+                sys.exit(exc.exit_code)
+            where = f"; see '{exc.ctx.command_path} --help'" if exc.ctx is not None else ""
+            fail(exc.format_message().rstrip(".") + where)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("Aborted!", err=True)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="modelcheck")
 def main() -> None:
     """modelcheck: exhaustive and sampled checking of distributed protocols."""
@@ -153,10 +183,10 @@ def list_specs(as_json: bool) -> None:
         table.add_column(col)
     for row in rows:
         table.add_row(
-            f"[bold]{row['name']}[/]\n{row['summary']}",
-            "\n".join(f"{k}={v}" for k, v in row["params"].items()),
-            "\n".join(row["invariants"] + [f"sometimes {s}" for s in row["sometimes"]]),
-            "\n".join(f"{k}: {v}" for k, v in row["bugs"].items()) or "-",
+            f"[bold]{escape(row['name'])}[/]\n{escape(row['summary'])}",
+            escape("\n".join(f"{k}={v}" for k, v in row["params"].items())),
+            escape("\n".join(row["invariants"] + [f"sometimes {s}" for s in row["sometimes"]])),
+            escape("\n".join(f"{k}: {v}" for k, v in row["bugs"].items()) or "-"),
         )
     _out().print(table)
 
@@ -252,14 +282,18 @@ def check_and_report(spec: Any, check: Any, as_json: bool, quiet: bool, out_dir:
 
 def _report(spec: Any, result: Any, as_json: bool, out_dir: str, no_save: bool) -> None:
     traces = list(result.violations) + ([result.error] if result.error else [])
+    save_error = None
     if not no_save:
         for trace in traces:
             try:
                 result.saved.append(str(save_trace(trace, out_dir)))
-            except OSError as exc:
-                fail(f"cannot save the counterexample under {out_dir!r}: {exc}")
+            except OSError as exc:  # the run's result is printed all the same, then this error
+                save_error = f"cannot save the counterexample under {out_dir!r}: {exc}"
+                break
     if as_json:
         click.echo(json.dumps(result_to_dict(result), indent=1, default=str))
+        if save_error:
+            fail(save_error)
         sys.exit(result.exit_code)
     out = _out()
     from .trace.format import trace_to_dict
@@ -272,7 +306,9 @@ def _report(spec: Any, result: Any, as_json: bool, out_dir: str, no_save: bool) 
         out.print()
     print_summary(out, result, tuple(getattr(spec, "action_kinds", lambda: ())()))
     for path in result.saved:
-        out.print(f"counterexample saved: {path}")
+        out.print(f"counterexample saved: {escape(path)}")
+    if save_error:
+        fail(save_error)
     sys.exit(result.exit_code)
 
 
@@ -313,7 +349,7 @@ def show(file: str, as_json: bool, fmt: str, output: str | None) -> None:
         write_atomic(Path(output), text)
     except OSError as exc:
         fail(f"cannot write {output!r}: {exc}")
-    _err().print(f"wrote {output}")
+    _err().print(f"wrote {escape(str(output))}")
 
 
 def _property_notes(data: dict[str, Any]) -> tuple[str | None, str | None]:
@@ -355,7 +391,7 @@ def replay(file: str) -> None:
     except SpecError as exc:
         fail(f"{file}: {exc}")
     style = {"reproduced": "bold red", "fixed": "bold green", "diverged": "bold yellow"}[outcome.outcome]
-    _out().print(f"[{style}]{outcome.outcome}[/]: {outcome.message}")
+    _out().print(f"[{style}]{outcome.outcome}[/]: {escape(outcome.message)}")
     sys.exit(outcome.exit_code)
 
 
@@ -384,14 +420,14 @@ def graph(spec: str, params: tuple[str, ...], faults: str | None, fmt: str, outp
     summary = graph_summary(g)
     if output is None:
         click.echo(text, nl=False)
-        _err().print(summary)
+        _err().print(escape(summary))
         return
     try:
         write_atomic(Path(output), text)
     except OSError as exc:
         fail(f"cannot write {output!r}: {exc}")
-    _out().print(summary)
-    _out().print(f"wrote {output}")
+    _out().print(escape(summary))
+    _out().print(f"wrote {escape(output)}")
 
 
 @main.command()
@@ -449,13 +485,13 @@ def zoo(markdown: bool, only: tuple[str, ...], time_limit: float) -> None:
         click.echo("\n".join(lines))
     else:
         out = _out()
-        out.print(f"$ {command}")
+        out.print(f"$ {escape(command)}")
         for title, (columns, rows, right) in zip(titles, tables):
             table = Table(title=title)
             for i, col in enumerate(columns):
                 table.add_column(col, justify="right" if i in right else "left")
             for row in rows:
-                table.add_row(*row, style=None if "NOT FOUND" not in row[2] else "bold red")
+                table.add_row(*map(escape, row), style=None if "NOT FOUND" not in row[2] else "bold red")
             out.print(table)
     sys.exit(found.exit_code)
 

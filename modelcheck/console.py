@@ -69,6 +69,14 @@ def _bound(name: str, value: Any) -> str:
     return str(value)
 
 
+class _Table(Table):
+    """A table whose text cells are shown as they are, not read as rich markup (an action
+    label, a state or a path may hold ``[...]``)."""
+
+    def add_row(self, *cells: Any, **kwargs: Any) -> None:
+        super().add_row(*(Text(c) if isinstance(c, str) else c for c in cells), **kwargs)
+
+
 def print_summary(console: Console, result: Result, action_kinds: tuple[str, ...] = ()) -> None:
     style = "bold red" if not result.ok else ("bold green" if result.complete else "bold yellow")
     faults = ", ".join(f"{k}={v}" for k, v in result.faults.items())
@@ -77,7 +85,7 @@ def print_summary(console: Console, result: Result, action_kinds: tuple[str, ...
         f"  [{result.strategy}" + (f", seed {result.seed}" if result.seed is not None else "") + "]"),
         highlight=False)
     console.print(Text(result.verdict, style=style))
-    table = Table(show_header=False, box=None, padding=(0, 2))
+    table = _Table(show_header=False, box=None, padding=(0, 2))
     table.add_row("distinct states", f"{result.distinct_states:,}")
     table.add_row("transitions", f"{result.transitions:,}")
     table.add_row("depth", f"{result.depth}")
@@ -88,6 +96,11 @@ def print_summary(console: Console, result: Result, action_kinds: tuple[str, ...
         if reason in result.cut_by and reason not in result.bounds:
             bounds = (bounds + ", " if bounds else "") + shown
     table.add_row("bounds", bounds or "none")
+    if result.stopped_early == "violation":
+        table.add_row("stopped", "at the first violation, so other invariants are not proven "
+                      "(--keep-going explores on)")
+    elif result.stopped_early == "error":
+        table.add_row("stopped", "at the error, so the invariants are not proven")
     if faults:
         table.add_row("faults", faults)
     if result.strategy == "random":
@@ -114,7 +127,7 @@ def print_summary(console: Console, result: Result, action_kinds: tuple[str, ...
     table.add_row("deadlock check", "on" if result.deadlock_checked else "off")
     console.print(table)
 
-    props = Table(show_header=False, box=None, padding=(0, 2))
+    props = _Table(show_header=False, box=None, padding=(0, 2))
     for name, verdict in result.invariants.items():
         props.add_row("invariant", name, Text(verdict, style=_STYLE.get(verdict, "")))
     for name, verdict in result.reachability.items():
@@ -124,7 +137,7 @@ def print_summary(console: Console, result: Result, action_kinds: tuple[str, ...
     if result.invariants or result.reachability:
         console.print(props)
 
-    cov = Table(title="action coverage", title_justify="left", show_header=False, box=None, padding=(0, 2))
+    cov = _Table(title="action coverage", title_justify="left", show_header=False, box=None, padding=(0, 2))
     kinds = list(result.coverage) + [k for k in action_kinds if k not in result.coverage]
     for kind in kinds:
         count = result.coverage.get(kind, 0)
@@ -146,6 +159,7 @@ def result_to_dict(result: Result) -> dict[str, Any]:
         "exit_code": result.exit_code,
         "bounds": result.bounds,
         "cut_by": result.cut_by,
+        "stopped_early": result.stopped_early,
         "distinct_states": result.distinct_states,
         "transitions": result.transitions,
         "depth": result.depth,

@@ -214,8 +214,13 @@ class Spec:
         cls._params = params
         cls._properties = props
 
+    @property
+    def title(self) -> str:
+        """What messages call this spec: its library name, else its class name."""
+        return self.name or type(self).__name__
+
     def __init__(self, **params: Any) -> None:
-        spec_name = self.name or type(self).__name__
+        spec_name = self.title
         unknown = sorted(set(params) - set(self._params))
         if unknown:
             valid = ", ".join(p.describe() for p in self._params.values()) or "none"

@@ -85,6 +85,13 @@ def test_user_spec_file(tmp_path):
     (["explore", "twophase", "-p", "bug=nope"], "must be one of"),
     (["explore", "./missing.py"], "does not exist"),
     (["explore", "twophase", "--faults", "drop"], "takes no faults"),
+    (["explore", "./"], "spec file '.' is a directory; give a Python file in it"),
+    (["explore", f"{MODELS}:Changeable", "--symmetry"], "spec 'Changeable' declares no symmetry"),
+    # click's own usage errors, one line too
+    (["explore", "twophase", "--workers", "0"],
+     "error: Invalid value for '--workers' / '-w': 0 is not in the range x>=1; see 'modelcheck explore --help'"),
+    (["explore"], "error: Missing argument 'SPEC'; see 'modelcheck explore --help'"),
+    (["nosuch"], "error: No such command 'nosuch'; see 'modelcheck --help'"),
 ])
 def test_usage_errors_are_one_line_and_exit_2(tmp_path, args, message):
     r = modelcheck(*args, cwd=tmp_path)
@@ -92,6 +99,14 @@ def test_usage_errors_are_one_line_and_exit_2(tmp_path, args, message):
     assert message in r.stderr
     assert "Traceback" not in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("size", ["nan", "inf", "-inf", "1e400", "infG"])
+def test_memory_limit_must_be_a_finite_size(tmp_path, size):
+    r = modelcheck("explore", "twophase", "--memory-limit", size, cwd=tmp_path)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert r.stderr == (f"error: Invalid value for '--memory-limit': {size!r} is not a size like 8G, 512M or 0 "
+                        "(a finite number); see 'modelcheck explore --help'\n")
 
 
 def test_spec_error_during_exploration_exits_2_with_trace(tmp_path):
@@ -126,3 +141,61 @@ def test_bad_trace_files_are_one_line_errors(tmp_path, content, message):
 def test_missing_trace_file(tmp_path):
     r = modelcheck("show", tmp_path / "nope.json", cwd=tmp_path)
     assert r.returncode == 2 and "no such file" in r.stderr
+
+
+MARKUP_SPEC = """
+from modelcheck import Spec, invariant
+
+
+class Markup(Spec):
+    def initial_states(self):
+        return [("[red]a",)]
+
+    def successors(self, s):
+        return [("say [bold]hi[/bold] [/z]", (s[0] + "!",))] if len(s[0]) < 9 else []
+
+    @invariant
+    def short(self, s):
+        return len(s[0]) < 8
+"""
+
+
+def test_spec_text_is_printed_as_is_not_read_as_markup(tmp_path):
+    (tmp_path / "markup.py").write_text(MARKUP_SPEC)
+    for args in (["explore", "./markup.py"], ["fuzz", "./markup.py", "--seed", "1", "-q"]):
+        r = modelcheck(*args, "--no-save", cwd=tmp_path)
+        assert r.returncode == 1, r.stderr
+        assert "Traceback" not in r.stderr
+        assert "  1 say [bold]hi[/bold] [/z]\n" in r.stdout  # the trace
+        assert "state[0]: [red]a -> [red]a!\n" in r.stdout
+        assert "  say [bold]hi[/bold] [/z]    " in r.stdout  # the action coverage table
+
+
+def test_replay_prints_its_message_as_is(tmp_path):
+    modelcheck("explore", "twophase", "-p", "bug=early-commit", cwd=tmp_path)
+    (saved,) = (tmp_path / "counterexamples").glob("twophase-consistent-*.json")
+    data = json.loads(saved.read_text())
+    data["steps"][2]["state"] = "junk"
+    saved.write_text(json.dumps(data))
+    r = modelcheck("replay", saved, cwd=tmp_path)
+    assert r.returncode == 3 and "Traceback" not in r.stderr
+    assert "state: removed (was junk); rm: [prepared, working, working] (new);" in r.stdout
+    data["steps"][0]["action"] = "[/x] :fire:"
+    saved.write_text(json.dumps(data))
+    r = modelcheck("replay", saved, cwd=tmp_path)
+    assert r.returncode == 3 and "Traceback" not in r.stderr
+    assert "diverged: step 1: the trace says '[/x] :fire:' but transition #1 is now 'RMPrepare(r1)'" in r.stdout
+
+
+def test_unwritable_out_still_prints_the_result_then_the_error(tmp_path):
+    (tmp_path / "afile").write_text("")
+    r = modelcheck("explore", "twophase", "-p", "bug=early-commit", "--out", "afile", "-q", cwd=tmp_path)
+    assert r.returncode == 2
+    assert "invariant consistent violated after 5 steps" in r.stdout and "action coverage" in r.stdout
+    assert r.stderr.startswith("error: cannot save the counterexample under 'afile': ")
+    assert len(r.stderr.strip().splitlines()) == 1
+    r = modelcheck("explore", "twophase", "-p", "bug=early-commit", "--out", "afile", "--json", cwd=tmp_path)
+    assert r.returncode == 2
+    data = json.loads(r.stdout)
+    assert data["verdict"] == "violation of consistent" and data["saved"] == []
+    assert r.stderr.startswith("error: cannot save the counterexample under 'afile': ")

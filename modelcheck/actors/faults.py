@@ -109,12 +109,13 @@ class Faults:
 
         Items: ``unordered``, ``fifo``, ``drop``, ``dup``, ``crash[=K]`` (also
         ``crashes``), ``partition[=K]`` (also ``partitions``), ``split=n1+n2|n3``
-        (repeatable; implies ``partition=1`` unless given), ``skew=D``, ``timed``
-        (``skew=0``), ``byzantine[=K]``, and ``none``.  Raises SpecError on bad input.
+        or ``split={n1,n2}|{n3}`` (repeatable; implies ``partition=1`` unless given),
+        ``skew=D``, ``timed`` (``skew=0``), ``byzantine[=K]``, and ``none``.  Raises
+        SpecError on bad input.
         """
         fields: dict[str, Any] = {}
         splits: list[str] = []
-        for raw in (text or "").split(","):
+        for raw in _items(text or ""):
             item = raw.strip()
             if not item or item == "none":
                 continue
@@ -190,6 +191,22 @@ class Faults:
     @property
     def timed(self) -> bool:
         return self.skew is not None
+
+
+def _items(text: str) -> list[str]:
+    """``text`` split at the commas outside braces, so a split written as traces show it,
+    ``split={n1,n2}|{n3}``, is one item."""
+    items, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth = max(depth - 1, 0)
+        elif ch == "," and depth == 0:
+            items.append(text[start:i])
+            start = i + 1
+    items.append(text[start:])
+    return items
 
 
 def _once(fields: dict[str, Any], name: str, value: Any, item: str) -> None:

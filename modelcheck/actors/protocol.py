@@ -195,7 +195,7 @@ class Protocol(Spec):
     def __init__(self, faults: Faults | str | dict | None = None, **params: Any) -> None:
         self.faults = Faults.coerce(self.default_faults if faults is None else faults)
         if self.faults.crashes and self.crashes_unsupported:
-            raise SpecError(f"{self.name or type(self).__name__} does not support crash faults yet "
+            raise SpecError(f"{self.title} does not support crash faults yet "
                             f"({self.crashes_unsupported}); use drop, dup or partition")
         super().__init__(**params)
         self._compile()
@@ -206,7 +206,7 @@ class Protocol(Spec):
         """The nodes: ``n1 .. nN`` for a ``nodes`` parameter; override to name them otherwise."""
         count = getattr(self, "nodes", None)
         if not isinstance(count, int):
-            raise SpecError(f"protocol {self.name or type(self).__name__!r} must define a `nodes` "
+            raise SpecError(f"protocol {self.title!r} must define a `nodes` "
                             "parameter or override node_names()")
         return numbered("n", count)
 
@@ -282,7 +282,7 @@ class Protocol(Spec):
     def _compile(self) -> None:
         """Check the protocol against the fault model and precompute the hot-path tables."""
         faults = self.faults
-        spec = self.name or type(self).__name__
+        spec = self.title
         names = tuple(self.node_names())
         if not names:
             raise SpecError(f"protocol {spec!r} has no nodes")
@@ -641,7 +641,7 @@ class Protocol(Spec):
         found = self._timer_tables.get(key)
         if found is None:
             if name not in self._timeout_kind:
-                raise SpecError(f"set_timer({name!r}): protocol {self.name!r} declares timers "
+                raise SpecError(f"set_timer({name!r}): protocol {self.title!r} declares timers "
                                 f"{self._timer_names}; add {name!r} to `timers`")
             if self._timed:
                 if isinstance(after, bool) or not isinstance(after, int) or after < 0:
@@ -659,7 +659,7 @@ class Protocol(Spec):
         found = self._timer_tables.get(key)
         if found is None:
             if name not in self._timeout_kind:
-                raise SpecError(f"cancel_timer({name!r}): protocol {self.name!r} declares no such timer")
+                raise SpecError(f"cancel_timer({name!r}): protocol {self.title!r} declares no such timer")
             if self._timed:
                 found = tuple(p for p in mine if p[0] != name)
             else:

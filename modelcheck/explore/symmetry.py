@@ -54,7 +54,7 @@ def _groups(spec: Spec) -> list[tuple]:
     groups = [tuple(g) for g in spec.symmetry() if len(tuple(g)) > 1]
     flat = [x for g in groups for x in g]
     if len(set(flat)) != len(flat):
-        raise SpecError(f"spec {spec.name!r}: its symmetry groups overlap or repeat a name")
+        raise SpecError(f"spec {spec.title!r}: its symmetry groups overlap or repeat a name")
     return groups
 
 
@@ -116,7 +116,7 @@ def key_function(spec: Spec, exact: bool = False, *, check: bool = True) -> Call
     """
     groups = _groups(spec)
     if not groups:
-        raise SpecError(f"spec {spec.name!r} declares no symmetry (Spec.symmetry returns no group of "
+        raise SpecError(f"spec {spec.title!r} declares no symmetry (Spec.symmetry returns no group of "
                         "interchangeable names), so --symmetry cannot reduce it; run without it")
     if check:
         check_symmetry(spec)
@@ -300,7 +300,7 @@ def check_symmetry(spec: Spec, samples: int = SAMPLE_STATES, seed: int = 0) -> N
             except SpecError:
                 raise
             except Exception as exc:  # a renamed state the spec cannot handle: not a symmetry
-                raise SpecError(f"spec {spec.name!r}: the declared symmetry is not one: on a state renamed "
+                raise SpecError(f"spec {spec.title!r}: the declared symmetry is not one: on a state renamed "
                                 f"by {how} the spec raised {type(exc).__name__}: {exc}; fix Spec.symmetry "
                                 "or run without --symmetry") from None
 
@@ -311,20 +311,20 @@ def _check_renaming(spec: Spec, s: Any, succ: list, table: dict, memo: dict, how
     p = spec.permute(s, table, memo)
     for name, prop in props:
         if bool(prop(s)) != bool(prop(p)):
-            raise SpecError(f"spec {spec.name!r}: the declared symmetry is not one: renaming "
+            raise SpecError(f"spec {spec.title!r}: the declared symmetry is not one: renaming "
                             f"{how} changes the verdict of {name} on a reachable state; "
                             "fix Spec.symmetry or run without --symmetry")
     mine = {spec.permute(t, table, memo) for t in succ}
     theirs = {t for _, t in spec.successors(p)}
     if mine != theirs:
-        raise SpecError(f"spec {spec.name!r}: the declared symmetry is not one: renaming {how} "
+        raise SpecError(f"spec {spec.title!r}: the declared symmetry is not one: renaming {how} "
                         "does not map a reachable state's successors to the renamed state's "
                         "successors; fix Spec.symmetry/permute or run without --symmetry")
     if labels is not None:
         mine_labels, theirs_labels = labels(s) or {}, labels(p) or {}
         if any(mine_labels[x] != theirs_labels.get(table.get(x, x)) for x in mine_labels):
-            raise SpecError(f"spec {spec.name!r}: symmetry_labels() does not move with the "
+            raise SpecError(f"spec {spec.title!r}: symmetry_labels() does not move with the "
                             f"renaming {how}; a name's label must follow it")
     if canonical is not None and canonical(p) != canonical(s):
-        raise SpecError(f"spec {spec.name!r}: canonical() differs between a reachable state and "
+        raise SpecError(f"spec {spec.title!r}: canonical() differs between a reachable state and "
                         f"its renaming {how}; it must be the same for the whole orbit")

@@ -64,3 +64,11 @@ def test_bad_values_and_dicts_are_refused():
         Faults.coerce({"loss": True})
     with pytest.raises(SpecError, match="not int"):
         Faults.coerce(3)
+
+
+@pytest.mark.parametrize("splits", [("{n1,n2}|{n3}",), ("{n1,n2} | {n3}", "n1+n3|n2"), ("{n1}|{n2,n3,n4}",)])
+def test_splits_as_traces_show_them_round_trip(splits):
+    f = Faults(partitions=2, splits=splits)
+    assert Faults.parse(str(f)) == f
+    assert Faults.parse(f"drop,split={splits[0]},crash=1") == Faults(
+        drop=True, crashes=1, partitions=1, splits=splits[:1])

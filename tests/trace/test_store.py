@@ -1,0 +1,48 @@
+"""Saved files get the permissions of any other file the user creates, not mkstemp's 0600."""
+
+import os
+import stat
+
+import pytest
+
+from modelcheck import explore
+from modelcheck.trace.store import save_trace, write_atomic
+
+from models import Changeable
+
+
+def mode(path):
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+@pytest.fixture
+def umask():
+    old = os.umask(0o022)
+    yield lambda mask: os.umask(mask)
+    os.umask(old)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
+def test_new_files_follow_the_umask(tmp_path, umask):
+    write_atomic(tmp_path / "a.txt", "a\n")
+    assert mode(tmp_path / "a.txt") == 0o644
+    umask(0o077)
+    write_atomic(tmp_path / "b.txt", "b\n")
+    assert mode(tmp_path / "b.txt") == 0o600
+    umask(0o002)
+    Changeable.stride, Changeable.stop = 1, 6
+    path = save_trace(explore(Changeable(), "bfs").violations[0], tmp_path / "ce")
+    assert mode(path) == 0o664
+    assert [p.name for p in (tmp_path / "ce").iterdir()] == [path.name]  # no temporary file left
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
+def test_an_overwritten_file_keeps_its_mode(tmp_path, umask):
+    target = tmp_path / "trace.html"
+    target.write_text("old\n")
+    os.chmod(target, 0o640)
+    write_atomic(target, "new\n")
+    assert target.read_text() == "new\n" and mode(target) == 0o640
+    os.chmod(target, 0o604)
+    write_atomic(target, "newer\n")
+    assert target.read_text() == "newer\n" and mode(target) == 0o604
