@@ -53,7 +53,11 @@ def format_value(value: Any) -> str:
     """A JSON value as short text: strings bare, ``[a, b]``, ``{k=v}``."""
     if isinstance(value, str):
         return value
-    return json.dumps(value, separators=(", ", "="), ensure_ascii=False).replace('"', "")
+    if isinstance(value, list):
+        return "[" + ", ".join(map(format_value, value)) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}={format_value(v)}" for k, v in value.items()) + "}"
+    return json.dumps(value, ensure_ascii=False)  # numbers, true/false, null
 
 
 def _changes(before: Any, after: Any) -> list[tuple[str, str]]:

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from modelcheck.trace.render import compact_diff, parse_label, participants
+from modelcheck.trace.render import compact_diff, format_value, parse_label, participants
 from test_cli import modelcheck
 
 ELECTION = Path(__file__).parent / "data" / "election.py"
@@ -105,3 +105,10 @@ def test_compact_diff():
         "rm[1]: working -> aborted"]
     assert compact_diff({"x": 1}, {"x": 1}) == []
     assert compact_diff({"q": ["a", "b"]}, {"q": ["b", "a"]}) == ["q: [0] a -> b, [1] b -> a"]
+
+
+def test_values_are_shown_bare_but_whole():
+    # strings lose their JSON quotes only at the top: quotes and backslashes inside stay
+    assert format_value('a<b&"c"') == 'a<b&"c"'
+    assert format_value(['a<b&"c"', "x\\y", 1, None, True]) == '[a<b&"c", x\\y, 1, null, true]'
+    assert format_value({"term": 2, "log": [[1, "v1"]]}) == "{term=2, log=[[1, v1]]}"
