@@ -16,6 +16,7 @@ import hashlib
 import importlib
 import importlib.util
 import inspect
+import os
 import pkgutil
 import sys
 from pathlib import Path
@@ -61,7 +62,7 @@ def resolve(ref: str) -> type[Spec]:
         module = _load_file(Path(target))
     elif cls_name:
         try:
-            module = importlib.import_module(target)
+            module = _import(target)
         except ImportError as exc:
             raise SpecError(f"cannot import module {target!r} for spec {ref!r}: {exc}") from None
     else:
@@ -85,6 +86,19 @@ def resolve(ref: str) -> type[Spec]:
             f"{target!r} defines {len(classes)} Spec subclasses ({names}); name one as {target}:Class"
         )
     return classes[0]
+
+
+def _import(name: str) -> Any:
+    """Import module ``name``, also from the working directory, as ``python -m`` would (the
+    ``modelcheck`` script's own directory is on the path instead)."""
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        here = os.getcwd()
+        if exc.name != name.partition(".")[0] or here in sys.path or "" in sys.path:
+            raise
+        sys.path.insert(0, here)
+        return importlib.import_module(name)
 
 
 def _is_windows_drive(ref: str) -> bool:

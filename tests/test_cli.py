@@ -77,6 +77,14 @@ def test_user_spec_file(tmp_path):
     assert "invariant not_corner violated after 4 steps" in r.stdout
 
 
+def test_module_spec_from_the_working_directory(tmp_path):
+    # `module:Class` imports from where the command runs, as `python -m` does
+    shutil.copy(MODELS, tmp_path / "my_models.py")
+    r = modelcheck("explore", "my_models:Diamond", "-p", "n=2", "--no-save", cwd=tmp_path)
+    assert r.returncode == 1, r.stderr
+    assert "invariant not_corner violated after 4 steps" in r.stdout
+
+
 @pytest.mark.parametrize("args, message", [
     (["explore", "nosuch"], "unknown spec 'nosuch'"),
     (["explore", "twophase", "-p", "nodes=3"], "unknown parameter 'nodes'"),
