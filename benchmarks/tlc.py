@@ -335,7 +335,8 @@ def report(rows: list[tuple[Workload, dict[str, dict], list[str]]]) -> list[str]
         lines += ["", "\\* parent's peak + workers x the largest reaped worker's peak (an upper bound: "
                   "pages shared after fork count twice); \\*\\* no worker reaped: the parent's peak only."]
     lines += ["", "Ratios, each against the row's baseline measured in the same run: distinct states/s "
-              "(higher is better; not given for symmetric runs, which count orbits), peak RSS (lower is "
+              "(higher is better; not given for symmetric runs, which count orbits, nor for bug hunts, which "
+              "stop at the first violation after a number of states that depends on search order), peak RSS (lower is "
               "better), and speed-up of the time to verdict (baseline time / this time; higher is better).", "",
               "| workload | implementation | states/s vs reference | states/s vs TLC 1 worker "
               "| peak RSS vs reference | time to verdict: speed-up vs reference | vs TLC 1 worker "
@@ -346,8 +347,8 @@ def report(rows: list[tuple[Workload, dict[str, dict], list[str]]]) -> list[str]
                 for impl, r in ok.items()}
         ref, tlc1, tlcs = ok.get("reference"), ok.get("TLC 1 worker"), ok.get("TLC symmetry 1 worker")
         for impl, r in ok.items():
-            if impl in SYMMETRIC:  # states/s over a reduced graph compare with nothing here
-                rate[impl] = None
+            if impl in SYMMETRIC or w.bug:  # over a reduced graph, or a search stopped at a
+                rate[impl] = None  # first violation whose state count depends on search order
             lines.append(
                 f"| {w.name} | {impl} | {_ratio(rate[impl], rate.get('reference'))} "
                 f"| {_ratio(rate[impl], rate.get('TLC 1 worker'))} | {_ratio(r['peak'], ref and ref['peak'])} "
