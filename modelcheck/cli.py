@@ -250,7 +250,8 @@ def explore(spec: str, params: tuple[str, ...], faults: str | None, strategy: st
 @report_options
 def fuzz(spec: str, params: tuple[str, ...], faults: str | None, examples: int, max_steps: int,
          seed: int | None, as_json: bool, out_dir: str, no_save: bool, quiet: bool) -> None:
-    """Fuzz SPEC with Hypothesis: sampled schedules, the first failure shrunk to a minimal trace."""
+    """Fuzz SPEC with Hypothesis: sampled schedules, the first failure shrunk until no single
+    step can be removed (not necessarily the shortest trace: explore's BFS finds that)."""
     from .fuzz import fuzz as run_fuzz  # Hypothesis is imported only by this command
 
     the_spec = build_spec(spec, params, faults)
@@ -380,7 +381,8 @@ def replay(file: str) -> None:
     """Re-execute a saved counterexample against the current spec.
 
     Exit 1: the violation reproduces; 0: the trace runs but no longer violates;
-    3: the spec diverges from the trace (step not enabled, different state); 2: bad file.
+    3: the spec diverges from the trace (step not enabled, different state, another
+    error than recorded); 2: bad file.
     """
     try:
         data = read_trace(file)

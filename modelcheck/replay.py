@@ -3,16 +3,20 @@
 The outcome is one of
 
 * ``reproduced``: every step is still enabled, leads to the same state, and the
-  last state still shows the violation (or the error, deadlock, example);
+  last state still shows the violation (or the deadlock, example; for an error, the
+  same exception type raised doing the same thing: computing the successors, or
+  checking the same property where the recorded message names it);
 * ``fixed``: the trace still runs, but the last state no longer violates;
 * ``diverged``: at some step the spec no longer does what the trace says: the step
   is not enabled, or it is a different action, or it leads to a different state
   (the spec changed, or it is nondeterministic: successors must be a function of
-  the state alone).
+  the state alone), or the spec now raises another error in the last state than
+  the one recorded.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import attrs
@@ -86,15 +90,7 @@ def replay(data: dict[str, Any], spec: Spec | None = None) -> Replay:
 def _verdict(spec: Spec, data: dict[str, Any], state: Any) -> Replay:
     kind, prop, n = data["kind"], data["property"], len(data["steps"])
     if kind == "error":
-        # the spec raised either checking a property of the last state or computing its successors
-        checks = [f for _, f in spec.invariants()] + [f for _, f in spec.reachability()]
-        try:
-            for check in checks:
-                check(state)
-            list(spec.successors(state))
-        except Exception as exc:
-            return Replay("reproduced", f"the spec still raises after {n} steps: {type(exc).__name__}: {exc}")
-        return Replay("fixed", f"the spec no longer raises after {n} steps")
+        return _error_verdict(spec, data.get("error") or "", state, n)
     if kind == "deadlock":
         if not list(spec.successors(state)):
             return Replay("reproduced", f"still deadlocked after {n} steps")
@@ -110,3 +106,47 @@ def _verdict(spec: Spec, data: dict[str, Any], state: Any) -> Replay:
     if holds:
         return Replay("reproduced", f"{prop} is still reached after {n} steps")
     return Replay("fixed", f"{prop} is no longer reached by this trace")
+
+
+#: an error trace's message: "the spec raised while <doing>: <ExceptionType>: ..." (Run.failed)
+_RECORDED = re.compile(r"the spec raised while (.*?): ([A-Za-z_][\w.]*): ")
+
+
+def _recorded_error(message: str) -> tuple[str | None, str | None, str | None]:
+    """(phase, property, exception type) of a recorded error; None where the message does not say
+    (a search records "checking an invariant" without its name)."""
+    m = _RECORDED.match(message)
+    if m is None:
+        return None, None, None
+    doing, typ = m.groups()
+    if doing.startswith("computing"):
+        return "successors", None, typ
+    named = re.fullmatch(r"checking ((?:invariant|sometimes-property) \S+)", doing)
+    return "checking", named.group(1) if named else None, typ
+
+
+def _error_verdict(spec: Spec, recorded: str, state: Any, n: int) -> Replay:
+    """An error trace reproduces only when the last state raises the same exception type doing
+    the same thing; another error there is not the recorded bug."""
+    raised: list[tuple[str, str | None, BaseException]] = []  # (phase, property, exception)
+    for kind, props in (("invariant", spec.invariants()), ("sometimes-property", spec.reachability())):
+        for name, check in props:
+            try:
+                check(state)
+            except Exception as exc:
+                raised.append(("checking", f"{kind} {name}", exc))
+    try:
+        list(spec.successors(state))
+    except Exception as exc:
+        raised.append(("successors", None, exc))
+    phase, prop, typ = _recorded_error(recorded)
+    for got_phase, got_prop, exc in raised:
+        if phase in (None, got_phase) and prop in (None, got_prop) and typ in (None, type(exc).__name__):
+            return Replay("reproduced", f"the spec still raises after {n} steps: {type(exc).__name__}: {exc}")
+    if not raised:
+        return Replay("fixed", f"the spec no longer raises after {n} steps")
+    got_phase, got_prop, exc = raised[0]
+    now = describe_exception(exc, "the spec raised while " + (f"checking {got_prop}" if got_prop
+                                                              else "computing successors"))
+    return Replay("diverged", f"after {n} steps the spec raises another error than recorded: now {now}; "
+                  f"recorded: {recorded or 'no message'}", n)

@@ -216,7 +216,8 @@ def check_spec(spec: Spec | str, *, examples: int | None = None, max_steps: int 
     any) it fails instead when that violation is *not* found; an expected violation is
     not saved, since the test expecting it already is its regression test.  A spec
     that raises always fails.  ``seed`` None: 0 under a derandomized Hypothesis profile
-    (``ci``), else a fresh seed, named in the failure message.
+    (``ci``), else a fresh seed.  The failure message ends with the call that runs the
+    same search again under any profile (seed, examples, max_steps, faults).
     """
     if seed is None and settings.default.derandomize:
         seed = 0
@@ -230,7 +231,7 @@ def check_spec(spec: Spec | str, *, examples: int | None = None, max_steps: int 
     if save_to is not None:
         result.saved.extend(str(save_trace(t, save_to)) for t in failures)
     if failures:
-        raise CounterexampleFound(_message(the_spec, result, failures), result)
+        raise CounterexampleFound(_message(the_spec, result, failures, _again(spec, the_spec, result)), result)
     if expect_violation and not expected:
         wanted = "a violation" if expect_violation is True else f"a violation of {expect_violation}"
         raise AssertionError(
@@ -240,12 +241,26 @@ def check_spec(spec: Spec | str, *, examples: int | None = None, max_steps: int 
     return result
 
 
-def _message(spec: Spec, result: Result, traces: list[Trace]) -> str:
+def _again(given: Spec | str, spec: Spec, result: Result) -> str:
+    """A ``check_spec`` call that runs the same search again under any Hypothesis profile: the
+    seed alone does not, since the profile's example count (and step bound) change the run."""
+    if isinstance(given, Spec):
+        what = repr(spec)  # its constructor call, parameters and faults included
+    else:
+        what = f"{given!r}, params={dict(result.params)!r}"
+        model = getattr(spec, "faults", None) if getattr(spec, "supports_faults", False) else None
+        if model is not None and model != type(model).coerce(type(spec).default_faults):
+            what += f", faults={str(model)!r}"  # not the spec's default fault model
+    return (f"check_spec({what}, seed={result.seed}, examples={result.bounds['examples']}, "
+            f"max_steps={result.bounds['max_steps']})")
+
+
+def _message(spec: Spec, result: Result, traces: list[Trace], again: str) -> str:
     s = result.stats
     how = (f"seed {result.seed}, found after {s.get('examples')} examples, shrunk from "
            f"{s.get('steps_found')} to {s.get('steps_after_shrink')} steps")
     parts = [f"modelcheck fuzz: {result.verdict} ({how})"]
     parts += [render(spec, t) for t in traces]
     parts += [f"saved: {path} (modelcheck replay {path})" for path in result.saved]
-    parts.append(f"the same run again: seed={result.seed}")
+    parts.append(f"the same run again, whatever the Hypothesis profile: {again}")
     return "\n\n".join(parts)

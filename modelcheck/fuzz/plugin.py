@@ -9,9 +9,19 @@
 * Hypothesis profiles: ``ci`` (Hypothesis's own: derandomized, so fuzzing uses seed 0) and
   ``deep`` (2,000 examples of up to 100 steps), chosen with ``--hypothesis-profile=deep``;
 * every ``*.json`` file of ``<rootdir>/counterexamples/`` becomes a test item that replays it
-  against the current spec: it passes while the counterexample reproduces (the bug variant
-  still has its bug) and fails with "no longer reproduces: ..." when the spec was fixed or
-  changed under it.  Opt out with ``--modelcheck-no-replay`` or ``modelcheck_replay = false``
+  against the current spec (a spec file named by a relative path is found from the rootdir,
+  wherever pytest runs).  What passes depends on what the trace is:
+
+  - a declared known-bug variant (its params' ``bug`` names one of the spec class's ``bugs``,
+    as the library's committed counterexamples do): it must still reproduce, so that the
+    checker keeps finding the bug; it fails with "no longer reproduces: ..." when the
+    variant was fixed or the spec changed under it;
+  - anything else (what ``modelcheck_fuzz`` saves) is a regression test of a real bug: it
+    fails with "the bug is still there: ..." while the trace reproduces, passes once the bug
+    is fixed, and is skipped when the spec changed under the trace (it says nothing any
+    more: record it again or delete it).
+
+  Opt out with ``--modelcheck-no-replay`` or ``modelcheck_replay = false``
   in the ini file.  The files are added when pytest runs its default paths (no paths given);
   ``pytest counterexamples/`` runs only them.
 """
@@ -100,8 +110,23 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         items.extend(found)
 
 
-class NoLongerReproduces(Exception):
-    """A saved counterexample does not replay as recorded (shown without a traceback)."""
+class ReplayFailed(Exception):
+    """A saved counterexample failed its replay test (shown without a traceback)."""
+
+
+def _known_bug(spec: Any, data: dict[str, Any]) -> bool:
+    """Whether the trace is of a declared known-bug variant of its spec (it must reproduce)."""
+    bug = data["params"].get("bug")
+    return isinstance(bug, str) and bug in type(spec).bugs
+
+
+def _from_root(ref: str, root: Path) -> str:
+    """A spec reference with a relative file path made absolute against ``root``: the trace was
+    recorded from there, and pytest may run in a subdirectory."""
+    target, colon, cls_name = ref.partition(":")
+    if (target.endswith(".py") or "/" in target or "\\" in target) and not Path(target).is_absolute():
+        return str(root / target) + colon + cls_name
+    return ref
 
 
 class CounterexampleFile(pytest.File):
@@ -112,27 +137,36 @@ class CounterexampleFile(pytest.File):
 
 
 class CounterexampleItem(pytest.Item):
-    """Replays one saved counterexample; passes while it still reproduces."""
+    """Replays one saved counterexample: a known-bug variant's passes while it reproduces, any
+    other passes once it no longer does (see the module docstring)."""
 
     def runtest(self) -> None:
         name = self.path.name
         try:
             data = read_trace(str(self.path))
-            outcome = replay(data, spec_from_trace(data))
+            spec = spec_from_trace({**data, "spec": _from_root(data["spec"], Path(self.config.rootpath))})
+            outcome = replay(data, spec)
         except (TraceFileError, SpecError) as exc:
-            raise NoLongerReproduces(f"cannot replay {name}: {exc}") from None
+            raise ReplayFailed(f"cannot replay {name}: {exc}") from None
         except Exception as exc:  # the spec raised where replay does not expect it (initial states...)
-            raise NoLongerReproduces(f"cannot replay {name}: "
-                                     f"{spec_raised('the spec raised', exc)}") from None
+            raise ReplayFailed(f"cannot replay {name}: "
+                               f"{spec_raised('the spec raised', exc)}") from None
+        if _known_bug(spec, data):
+            if outcome.outcome == "reproduced":
+                return
+            hint = ("if the bug was fixed on purpose, delete the file" if outcome.outcome == "fixed" else
+                    "the spec changed under the trace: if on purpose, delete the file or record it again")
+            raise ReplayFailed(f"{name} no longer reproduces: {outcome.outcome}: {outcome.message}\n"
+                               f"  ({hint}; modelcheck show {self.path})")
         if outcome.outcome == "reproduced":
-            return
-        hint = ("if the bug was fixed on purpose, delete the file" if outcome.outcome == "fixed" else
-                "the spec changed under the trace: if on purpose, delete the file or record it again")
-        raise NoLongerReproduces(f"{name} no longer reproduces: {outcome.outcome}: {outcome.message}\n"
-                                 f"  ({hint}; modelcheck show {self.path})")
+            raise ReplayFailed(f"{name}: the bug is still there: {outcome.message}\n"
+                               f"  (modelcheck show {self.path})")
+        if outcome.outcome == "diverged":
+            pytest.skip(f"{name}: the spec changed under the trace, which no longer tests anything "
+                        f"({outcome.message}); record it again or delete the file")
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
-        if isinstance(excinfo.value, NoLongerReproduces):
+        if isinstance(excinfo.value, ReplayFailed):
             return str(excinfo.value)
         return super().repr_failure(excinfo)
 

@@ -17,11 +17,17 @@ Passes, repeated until none makes progress:
    not 2); then removing any 2 or 3 steps at once, similarly matched (a timeout and
    the delivery it caused are often apart, and only go together);
 3. moving one step earlier when that gives a shorter schedule or lower indices
-   (earlier transitions in the spec's order): a normal form, so the same bug reads
-   the same way whatever the seed.
+   (earlier transitions in the spec's order): the first such move found is taken.
 
-The result is 1-minimal: the last pass 1 removed nothing, so no single step can be
-removed while the schedule stays valid and still fails the same way.
+The result is 1-minimal: the last pass 1 and 2 removed nothing, so no single step can be
+removed while the schedule stays valid and still fails the same way (neither with the
+other actions kept as they are, nor with each matched to the most similar enabled one).
+That is all that is guaranteed.  Removing 2 or 3 steps and moving a step earlier try
+at most ``FEW_BUDGET`` and ``MOVE_BUDGET`` candidates a round, so a shorter schedule may
+remain; and the result depends on the schedule Hypothesis found, so the same bug can
+shrink to different traces, even of different lengths, under different seeds (raft-election
+no-voted-for-check gives two 6-step traces over seeds 0 to 4, paxos accept-lower-ballot
+four 14-step ones).  BFS gives the shortest trace.
 """
 
 from __future__ import annotations
@@ -42,7 +48,8 @@ Attempt = Callable[[Sequence[Hashable], Sequence[int]], "Schedule | None"]
 
 
 def shrink(schedule: Schedule) -> Schedule:
-    """The smallest failing schedule found from ``schedule`` (which must have a failure)."""
+    """A 1-minimal failing schedule shrunk from ``schedule`` (which must have a failure): the
+    shortest this search found, not necessarily the shortest there is."""
     if schedule.failure is None:
         raise ValueError("only a failing schedule can be shrunk")
     exact, similar = _attempt(schedule, False), _attempt(schedule, True)

@@ -48,3 +48,12 @@ def test_fuzz_spec_that_raises_in_an_invariant_exits_2_without_traceback(tmp_pat
     assert re.search(r"error: the spec raised while checking invariant fragile: ValueError: invariant bug at 3 "
                      r"\(at models\.py:\d+ in fragile\)", r.stdout)
     assert "the spec raised after 3 steps (found by fuzz seed 0)" in r.stdout
+
+
+def test_fuzz_help_says_what_shrinking_guarantees():
+    from click.testing import CliRunner
+
+    from modelcheck.cli import main
+
+    text = " ".join(CliRunner().invoke(main, ["fuzz", "--help"]).output.split())
+    assert "shrunk until no single step can be removed" in text and "minimal trace" not in text

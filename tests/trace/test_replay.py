@@ -2,12 +2,12 @@
 
 import json
 
-from modelcheck import explore
+from modelcheck import explore, invariant
 from modelcheck.replay import replay
 from modelcheck.trace.format import parse_trace, trace_to_dict
 from modelcheck.trace.store import save_trace
 
-from models import Changeable
+from models import BadInvariant, Changeable
 
 
 def saved_trace(tmp_path):
@@ -76,3 +76,51 @@ def test_an_error_trace_of_an_invariant_that_raised_is_reproduced():
     data = trace_to_dict(r.error)
     assert replay(data, BadInvariant(at=3)).outcome == "reproduced"
     assert replay(data, BadInvariant(at=99)).outcome == "fixed"
+
+
+class RaisesKeyError(BadInvariant):
+    """Its invariant raises another exception type in the same state."""
+
+    @invariant
+    def fragile(self, s):
+        if s == self.at:
+            raise KeyError(s)
+        return True
+
+
+class Renamed(BadInvariant):
+    """The invariant that raises is now another one."""
+
+    @invariant
+    def fragile(self, s):
+        return True
+
+    @invariant
+    def brittle(self, s):
+        return BadInvariant.fragile(self, s)
+
+
+def test_an_error_trace_reproduces_only_the_same_error_at_the_same_point():
+    from models import Raises
+
+    from modelcheck.fuzz import fuzz
+
+    data = trace_to_dict(explore(BadInvariant(at=3), "bfs").error)  # ValueError checking an invariant
+    out = replay(data, Raises())  # successors raise ZeroDivisionError in the same state
+    assert out.outcome == "diverged" and out.step == 3 and out.exit_code == 3
+    assert "now the spec raised while computing successors: ZeroDivisionError: boom at 3" in out.message
+    assert "recorded: the spec raised while checking an invariant: ValueError: invariant bug at 3" in out.message
+
+    out = replay(data, RaisesKeyError(at=3))  # same invariant, another exception type
+    assert out.outcome == "diverged" and "KeyError" in out.message and "ValueError" in out.message
+
+    data = trace_to_dict(explore(Raises(), "bfs").error)  # ZeroDivisionError computing successors
+    assert replay(data, Raises()).outcome == "reproduced"
+    out = replay(data, BadInvariant(at=3))  # an invariant raises there instead
+    assert out.outcome == "diverged" and "checking invariant fragile: ValueError" in out.message
+
+    data = trace_to_dict(fuzz(BadInvariant(at=3), examples=5, seed=0).error)  # names the invariant
+    assert data["error"].startswith("the spec raised while checking invariant fragile: ValueError")
+    assert replay(data, BadInvariant(at=3)).outcome == "reproduced"
+    out = replay(data, Renamed(at=3))  # the same exception, but checking another invariant
+    assert out.outcome == "diverged" and "checking invariant brittle" in out.message
