@@ -251,7 +251,8 @@ def explore(spec: str, params: tuple[str, ...], faults: str | None, strategy: st
 def fuzz(spec: str, params: tuple[str, ...], faults: str | None, examples: int, max_steps: int,
          seed: int | None, as_json: bool, out_dir: str, no_save: bool, quiet: bool) -> None:
     """Fuzz SPEC with Hypothesis: sampled schedules, the first failure shrunk until no single
-    step can be removed (not necessarily the shortest trace: explore's BFS finds that)."""
+    step can be removed, then a shorter path looked for by a small bounded BFS (the shortest
+    trace when that search can finish; explore's BFS always gives the shortest)."""
     from .fuzz import fuzz as run_fuzz  # Hypothesis is imported only by this command
 
     the_spec = build_spec(spec, params, faults)

@@ -25,7 +25,7 @@ from ..trace.format import trace_to_dict
 from ..trace.model import Trace
 from ..trace.render import render_trace
 from ..trace.store import DEFAULT_DIR, save_trace
-from .shrink import shrink
+from .shrink import shortcut, shrink
 from .strategies import Failure, Schedule, schedules, spec_of
 
 __all__ = ["fuzz", "check_spec", "CounterexampleFound", "render"]
@@ -167,15 +167,19 @@ def fuzz(spec: Spec | str, *, examples: int | None = None, max_steps: int | None
     if found is not None:
         examples_to_find, seconds, first_steps = tally.first or (tally.calls, 0.0, len(found))
         started = time.monotonic()
-        shrunk = shrink(found)
+        minimal = shrink(found)
+        debugged = time.monotonic()
+        shrunk = shortcut(minimal)
         stats = {
             "examples": examples_to_find,  # until the first failing schedule
             "found_after_seconds": round(seconds, 3),
             "steps_found": first_steps,
             "steps_after_hypothesis": len(found),
-            "steps_after_shrink": len(shrunk),
+            "steps_after_delta_debugging": len(minimal),
+            "steps_after_shrink": len(shrunk),  # after the bounded search for a shorter path
             "hypothesis_shrink_examples": tally.calls - examples_to_find,
-            "delta_debugging_seconds": round(time.monotonic() - started, 3),
+            "delta_debugging_seconds": round(debugged - started, 3),
+            "shortcut_seconds": round(time.monotonic() - debugged, 3),
         }
         _record(run, shrunk)
     return run.finish(len(tally.seen), tally.transitions, tally.depth, coverage_of(tally.actions), **stats)

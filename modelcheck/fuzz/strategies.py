@@ -90,7 +90,7 @@ def walk(spec: Spec, initial: int, choose: Chooser, max_steps: int | None = None
     indices: list[int] = []
     actions: list[Hashable] = []
     states: list[Any] = [state]
-    failure = _broken(invariants, state)
+    failure = broken_invariant(invariants, state)
     while failure is None and (max_steps is None or len(indices) < max_steps):
         try:
             enabled = list(spec.successors(state))
@@ -108,11 +108,11 @@ def walk(spec: Spec, initial: int, choose: Chooser, max_steps: int | None = None
         indices.append(k)
         actions.append(action)
         states.append(state)
-        failure = _broken(invariants, state)
+        failure = broken_invariant(invariants, state)
     return Schedule(spec, initial, tuple(indices), tuple(actions), tuple(states), failure)
 
 
-def _broken(invariants: list[tuple[str, Callable[[Any], bool]]], state: Any) -> Failure | None:
+def broken_invariant(invariants: list[tuple[str, Callable[[Any], bool]]], state: Any) -> Failure | None:
     for name, holds in invariants:
         try:
             if not holds(state):

@@ -6,6 +6,7 @@ import pytest
 
 from modelcheck import Spec, build, invariant
 from modelcheck.fuzz import follow, shrink
+from modelcheck.fuzz.shrink import shortcut
 from modelcheck.fuzz.strategies import NotEnabled, closest
 
 from fuzz_helpers import assert_one_minimal
@@ -97,3 +98,41 @@ def test_the_same_bug_can_shrink_to_different_one_minimal_traces():
     for found in actions:
         assert_one_minimal(spec, found)
     assert "normal form" not in shrinking.__doc__ and "1-minimal" in shrinking.__doc__
+
+
+class Detour(Spec):
+    """A counter that reaches 5 one step at a time, or at once by ``Jump``; ``Jump7`` breaks
+    another invariant in one step.  Every ``Step`` of the slow path is needed, so only a
+    search finds the one-step path."""
+
+    def initial_states(self):
+        return [0]
+
+    def successors(self, s):
+        out = [("Step", s + 1)] if s < 5 else []
+        if s == 0:
+            out += [("Jump7", 7), ("Jump", 5)]
+        return out
+
+    @invariant
+    def not_seven(self, s):
+        return s != 7
+
+    @invariant
+    def not_five(self, s):
+        return s != 5
+
+
+def test_a_bounded_search_finds_a_shorter_path_than_delta_debugging_can():
+    slow = follow(Detour(), 0, ["Step"] * 5)
+    assert slow.failure.property == "not_five" and len(shrink(slow)) == 5  # 1-minimal already
+    short = shortcut(slow)
+    assert list(short.actions) == ["Jump"] and short.failure.property == "not_five"  # not Jump7
+    assert shortcut(slow, budget=2) is slow  # over its budget it gives up
+
+
+def test_the_search_keeps_a_schedule_that_is_already_shortest():
+    found = follow(BUGGY, 0, [("RMPrepare", 0), ("TMRcvPrepared", 0), ("TMCommit",), ("RMRcvCommitMsg", 0),
+                              ("RMChooseToAbort", 1)])
+    assert found.failure.property == "consistent"
+    assert shortcut(found) is found  # twophase early-commit: 5 steps is BFS's shortest
