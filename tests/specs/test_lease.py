@@ -1,7 +1,10 @@
-"""lease: exact state counts (BFS == DFS), the no-grace bug's shortest counterexample under
-clock skew, and the grace needed (> 4 * skew) at the same bounds."""
+"""lease: exact state counts against an independent BFS (and BFS == DFS), the no-grace
+bug's shortest counterexample under clock skew, and the grace needed (> 4 * skew) at the
+same bounds."""
 
 from __future__ import annotations
+
+from collections import deque
 
 import pytest
 
@@ -9,6 +12,133 @@ import modelcheck
 from modelcheck import SpecError, build
 from modelcheck.actors import Faults
 from modelcheck.specs.lease import Lease
+
+# -- an independent BFS of the same model, written without the actor layer -----------------
+
+
+def reference_lease_bfs(clients, lease, grace, skew, no_grace=False, crashes=0):
+    """Distinct states of Gray-Cheriton leases in a timed run, by hand, without the actor
+    layer, and whether at most one client held the lease in all of them.
+
+    A client is (phase, ticks left on its expire timer or None); the server (holder,
+    queue, ticks left on its free timer or None); each node's clock offset from real time
+    lies in [-skew, skew]; a message is ("Request", client) or ("Grant", client) in a
+    multiset; ``asked`` the clients whose Acquire was issued.  A timer with 0 ticks left
+    fires before real time moves on; a real-time tick moves each clock by 0, 1 or 2.
+    With ``crashes``, a node may crash (at most that many times): it forgets its state and
+    timers, receives nothing and takes no request until it restarts; its clock runs on.
+    """
+    C = [f"n{i + 1}" for i in range(clients)]
+    hold_for = lease + (0 if no_grace else grace)
+
+    def add(bag, msgs):
+        return tuple(sorted(bag + tuple(msgs)))
+
+    def grant(client, queue):
+        return (client, queue, hold_for), [("Grant", client)]
+
+    # (server=(holder, queue, free), clients=((phase, expire), ...), bag, offsets, asked, crashed, crashes)
+    server0, client0 = ("", frozenset(), None), ("idle", None)
+    start = (server0, (client0,) * clients, (), (0,) * (clients + 1), frozenset(), frozenset(), 0)
+    seen = {start}
+    queue = deque([start])
+    safe = True
+    while queue:
+        srv, cls, bag, offs, asked, crashed, ncrash = queue.popleft()
+        nexts = []
+        for k, msg in enumerate(bag):
+            if k and bag[k - 1] == msg:
+                continue
+            rest = bag[:k] + bag[k + 1:]
+            kind, who = msg
+            if (who if kind == "Grant" else "server") in crashed:
+                continue
+            if kind == "Request":
+                holder, q, free = srv
+                if holder:
+                    nexts.append(((holder, q | {who}, free), cls, rest, offs, asked, crashed, ncrash))
+                else:
+                    srv2, sends = grant(who, q)
+                    nexts.append((srv2, cls, add(rest, sends), offs, asked, crashed, ncrash))
+            else:
+                i = C.index(who)
+                phase, exp = cls[i]
+                if phase == "waiting":
+                    cls2 = cls[:i] + (("holding", exp),) + cls[i + 1:]
+                    nexts.append((srv, cls2, rest, offs, asked, crashed, ncrash))
+                else:
+                    nexts.append((srv, cls, rest, offs, asked, crashed, ncrash))
+        # due timers
+        due = False
+        for i, (phase, exp) in enumerate(cls):
+            if exp == 0:
+                due = True
+                cls2 = cls[:i] + (("done", None),) + cls[i + 1:]
+                nexts.append((srv, cls2, bag, offs, asked, crashed, ncrash))
+        holder, q, free = srv
+        if free == 0:
+            due = True
+            if q:
+                nxt = min(q)
+                srv2, sends = grant(nxt, q - {nxt})
+                nexts.append((srv2, cls, add(bag, sends), offs, asked, crashed, ncrash))
+            else:
+                nexts.append((("", q, None), cls, bag, offs, asked, crashed, ncrash))
+        # client requests: Acquire at its own client
+        for i, c in enumerate(C):
+            if c not in asked and c not in crashed:
+                cls2 = cls[:i] + (("waiting", lease),) + cls[i + 1:]
+                nexts.append((srv, cls2, add(bag, [("Request", c)]), offs, asked | {c}, crashed, ncrash))
+        # real time moves on only when no timer is due
+        if not due:
+            options = [[o for o in (k - 1, k, k + 1) if -skew <= o <= skew] for k in offs]
+
+            def product(opts):
+                if not opts:
+                    yield ()
+                    return
+                for o in opts[0]:
+                    for tail in product(opts[1:]):
+                        yield (o,) + tail
+
+            for new in product(options):
+                adv = [1 + o - k for o, k in zip(new, offs)]
+                f2 = None if free is None else max(0, free - adv[0])
+                cls2 = tuple((ph, None if e is None else max(0, e - adv[i + 1]))
+                             for i, (ph, e) in enumerate(cls))
+                nexts.append(((holder, q, f2), cls2, bag, new, asked, crashed, ncrash))
+        for j, me in enumerate(["server"] + C):
+            if me in crashed:
+                nexts.append((srv, cls, bag, offs, asked, crashed - {me}, ncrash))
+            elif ncrash < crashes:
+                srv2, cls2 = (server0, cls) if j == 0 else (srv, cls[:j - 1] + (client0,) + cls[j:])
+                nexts.append((srv2, cls2, bag, offs, asked, crashed | {me}, ncrash + 1))
+        for nxt in nexts:
+            if nxt not in seen:
+                seen.add(nxt)
+                queue.append(nxt)
+                safe = safe and sum(1 for ph, _ in nxt[1] if ph == "holding") <= 1
+    return len(seen), safe
+
+
+@pytest.mark.parametrize("params, faults, bug, expected, safe", [
+    (dict(clients=2, lease=2, grace=5), "skew=1", None, 25_215, True),  # the defaults
+    (dict(clients=2, lease=2, grace=4), "skew=1", None, 24_387, False),  # grace <= 4 * skew
+    (dict(clients=2, lease=2, grace=5), "skew=1", "no-grace", 21_427, False),
+    (dict(clients=1, lease=2, grace=0), "skew=1", None, 307, True),
+    (dict(clients=2, lease=2, grace=1), "skew=0", None, 489, True),
+    (dict(clients=2, lease=1, grace=2), "skew=0", None, 288, True),
+    (dict(clients=1, lease=2, grace=0), "skew=1,crash=1", None, 912, True),
+    # the server's state is volatile: restarted, it grants the lease again at once
+    (dict(clients=2, lease=2, grace=1), "skew=0,crash=1", None, 2_261, False),
+])
+def test_state_counts_match_an_independent_bfs(params, faults, bug, expected, safe):
+    skew = int(faults.split(",")[0].split("=")[1])
+    assert reference_lease_bfs(**params, skew=skew, no_grace=bug == "no-grace",
+                               crashes=1 if "crash" in faults else 0) == (expected, safe)
+    result = modelcheck.explore(Lease(bug=bug, faults=faults, **params), "bfs", keep_going=True)
+    assert result.complete and result.distinct_states == expected
+    assert result.invariants == {"lease_safety": "holds" if safe else "violated"}
 
 
 def test_defaults_to_a_timed_run_with_skew_1():

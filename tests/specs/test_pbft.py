@@ -1,6 +1,6 @@
-"""pbft: exact state counts against an independent BFS of the normal case and BFS == DFS
-at the default bounds (one view change), the small-quorum bug's shortest counterexample,
-and a view change that ignores the prepared certificates is caught."""
+"""pbft: exact state counts against independent BFSs (one view change, and the normal
+case alone) and BFS == DFS at the default bounds, the small-quorum bug's shortest
+counterexample, and a view change that ignores the prepared certificates is caught."""
 
 from __future__ import annotations
 
@@ -13,6 +13,258 @@ from modelcheck import SpecError, build
 from modelcheck.actors import Faults
 from modelcheck.specs import pbft
 from modelcheck.specs.pbft import PBFT
+
+# -- an independent BFS with view changes, written without the actor layer ------------
+
+
+def reference_pbft_bfs(views=2, values=2, byzantine=1, quorum=3, drop=False, dup=False, crashes=0):
+    """Distinct states of PBFT with view changes (4.2 and 4.4), by hand, without the actor
+    layer, and whether agreement held in all of them: replicas n1..n4 (f = 1), one
+    sequence number, views 0 .. views - 1 (at most 2), n4 the primary of view 0 and n1 of
+    view 1; with ``byzantine``, n4 is Byzantine and sends any message of its vocabulary
+    straight to any correct replica.
+
+    A replica is (view, active, pre-prepared value or None, prepares {(sender, value)},
+    commits {(sender, value)}, prepared certificate (view, value) or None, view changes
+    {(sender, claim)}), a claim () or (view, value); a message (dst, src, kind, view, x)
+    with x a value, a claim (ViewChange) or the re-proposed value or None (NewView).  The
+    view-change timer is not kept: it runs exactly while a replica waits (in a view change,
+    or pre-prepared and not yet committed) and a later view exists.  The spec's documented
+    reductions are applied: a message its receiver ignores now and forever leaves the
+    network, a Byzantine prepare, commit or view change is taken only when it completes a
+    certificate, a commit or the new primary's 2f view changes, and certificates are
+    forgotten on entering the last view.  Faults: ``drop`` loses a message, ``dup``
+    delivers one and leaves it in flight (the network is then a set), ``crashes`` bounds
+    the crashes of correct replicas, which keep their state (all of it is durable) but
+    take no step and receive nothing until they restart.
+    """
+    R = ("n1", "n2", "n3", "n4")
+    BYZ = {"n4"} if byzantine else set()
+    CORRECT = tuple(x for x in R if x not in BYZ)
+    VALS = "abc"[:values]
+    E = frozenset()
+
+    def primary(v):
+        return "n4" if v == 0 else "n1"
+
+    def committed(r):
+        view, active, pp, prep, comm, cert, vcs = r
+        return pp is not None and cert == (view, pp) and sum(1 for _, x in comm if x == pp) >= quorum
+
+    def armed(r):
+        waiting = not r[1] or (r[2] is not None and not committed(r))
+        return waiting and r[0] + 1 < views
+
+    def carried(view, cert):
+        return cert if view + 1 < views else None
+
+    def bcast(me, kind, view, x):
+        return [(d, me, kind, view, x) for d in CORRECT if d != me]
+
+    def progress(me, r, out, rec):
+        view, active, pp, prep, comm, cert, vcs = r
+        if pp is None:
+            return r
+        if cert != (view, pp):
+            if sum(1 for _, x in prep if x == pp) < quorum - 1:
+                return r
+            cert, prep, comm = (view, pp), E, comm | {(me, pp)}
+            out += bcast(me, "Commit", view, pp)
+            r = (view, active, pp, prep, comm, cert, vcs)
+        if committed(r):
+            rec.add(("committed", view, pp))
+        return r
+
+    def accept(r, x):
+        view, active, pp, prep, comm, cert, vcs = r
+        return (view, active, x, frozenset(e for e in prep if e[1] == x),
+                frozenset(e for e in comm if e[1] == x), cert, vcs)
+
+    def preprepare(me, r, x, out, rec):
+        r = accept(r, x)
+        r = r[:3] + (r[3] | {(me, x)},) + r[4:]
+        out += bcast(me, "Prepare", r[0], x)
+        return progress(me, r, out, rec)
+
+    def handle(me, r, src, kind, mv, x):
+        """(new replica, sends, records) or None when ignored."""
+        view, active, pp, prep, comm, cert, vcs = r
+        out, rec = [], set()
+        if kind == "ViewChange":
+            if primary(mv) != me or mv < view or (mv == view and active) or (src, x) in vcs:
+                return None
+            got = vcs | {(src, x)}
+            if len({q for q, _ in got if q != me}) < quorum - 1:
+                if src in BYZ:
+                    return None
+                return (view, active, pp, prep, comm, cert, got), out, rec
+            if view < mv:
+                got = got | {(me, cert if cert else ())}
+            claims = [c for _, c in got if c]
+            o = max(claims)[1] if claims else None
+            r2 = (mv, True, o, E, E, carried(mv, cert), E)
+            return r2, bcast(me, "NewView", mv, o), rec
+        if kind == "NewView":
+            if src != primary(mv) or mv < view or (mv == view and active):
+                return None
+            r2 = (mv, True, None, E, E, carried(mv, cert), vcs)
+            if x is not None:
+                r2 = preprepare(me, r2, x, out, rec)
+            return r2, out, rec
+        if mv != view or not active:
+            return None
+        if kind == "PrePrepare":
+            if src != primary(view) or pp is not None:
+                return None
+            return preprepare(me, r, x, out, rec), out, rec
+        if pp is not None and x != pp:
+            return None
+        if kind == "Prepare":
+            if src == primary(view) or (src, x) in prep or cert == (view, x):
+                return None
+            r2 = (view, active, pp, prep | {(src, x)}, comm, cert, vcs)
+        else:
+            if (src, x) in comm:
+                return None
+            r2 = (view, active, pp, prep, comm | {(src, x)}, cert, vcs)
+        r3 = progress(me, r2, out, rec)
+        if src in BYZ and r3[5] == cert and not (committed(r3) and not committed(r)):
+            return None
+        return r3, out, rec
+
+    def dead(r, me, env):
+        _, src, kind, mv, x = env
+        view, active, pp = r[0], r[1], r[2]
+        if mv != view:
+            return mv < view
+        if not active:
+            return False
+        if kind in ("ViewChange", "NewView"):
+            return True
+        if pp is None:
+            return False
+        return kind == "PrePrepare" or handle(me, r, src, kind, mv, x) is None
+
+    def finish(reps, bag, ghost, issued, fs):
+        bag = [e for e in bag if not dead(reps[R.index(e[0])], e[0], e)]
+        return reps, tuple(sorted(set(bag) if dup else bag)), ghost, issued, fs
+
+    def put(reps, i, r):
+        return reps[:i] + (r,) + reps[i + 1:]
+
+    def cert_exists(reps, pv, x):
+        if any(reps[R.index(n)][5] == (pv, x) for n in CORRECT):
+            return True
+        signers = set(BYZ) | {n for n in CORRECT if reps[R.index(n)][2] == x
+                              and reps[R.index(n)][0] - (not reps[R.index(n)][1]) == pv}
+        return primary(pv) in signers and len(signers) >= quorum
+
+    def byz_vocabulary(reps):
+        out = []
+        for b in sorted(BYZ):
+            for v in range(views):
+                kind = "PrePrepare" if primary(v) == b else "Prepare"
+                out += [(b, kind, v, x) for x in VALS]
+            out += [(b, "Commit", v, x) for v in range(views) for x in VALS]
+            for v in range(1, views):
+                out.append((b, "ViewChange", v, ()))
+                out += [(b, "ViewChange", v, (pv, x)) for pv in range(v) for x in VALS
+                        if cert_exists(reps, pv, x)]
+        return out
+
+    init = (0, True, None, E, E, None, E)
+    start = (tuple(init if n in CORRECT else None for n in R), (), E, E, (E, 0))  # fs: (crashed, crashes)
+    seen = {start}
+    queue = deque([start])
+    safe = True
+    while queue:
+        reps, bag, ghost, issued, fs = queue.popleft()
+        crashed, ncrash = fs
+        nexts = []
+
+        def apply(i, res, bag2):
+            if res is None:
+                nexts.append(finish(reps, bag2, ghost, issued, fs))
+            else:
+                r2, out, rec = res
+                nexts.append(finish(put(reps, i, r2), tuple(bag2) + tuple(out), ghost | rec, issued, fs))
+
+        for k, env in enumerate(bag):
+            if k and bag[k - 1] == env:
+                continue
+            dst, src, kind, mv, x = env
+            if drop:
+                nexts.append(finish(reps, bag[:k] + bag[k + 1:], ghost, issued, fs))
+            if dst in crashed:
+                continue
+            i = R.index(dst)
+            res = handle(dst, reps[i], src, kind, mv, x)
+            apply(i, res, bag[:k] + bag[k + 1:])
+            if dup:
+                apply(i, res, bag)
+        for me in CORRECT:
+            i = R.index(me)
+            r = reps[i]
+            if me in crashed or not armed(r):
+                continue
+            view, active, pp, prep, comm, cert, vcs = r
+            nv = view + 1
+            claim = cert if cert else ()
+            kept = vcs if me == primary(nv) else E
+            r2 = (nv, False, pp if active else None, E, E, carried(nv, cert), kept)
+            out = []
+            if primary(nv) == me:
+                r2 = r2[:6] + (r2[6] | {(me, claim)},)
+            else:
+                out = [(primary(nv), me, "ViewChange", nv, claim)]
+            nexts.append(finish(put(reps, i, r2), bag + tuple(out), ghost, issued, fs))
+        for x in VALS:
+            if x in issued:
+                continue
+            for me in CORRECT:
+                i = R.index(me)
+                r = reps[i]
+                if me in crashed or not r[1] or primary(r[0]) != me or r[2] is not None:
+                    continue
+                out, rec = [], set()
+                r2 = accept(r, x)
+                out += bcast(me, "PrePrepare", r2[0], x)
+                r2 = progress(me, r2, out, rec)
+                nexts.append(finish(put(reps, i, r2), bag + tuple(out), ghost | rec, issued | {x}, fs))
+        for b, kind, mv, x in byz_vocabulary(reps):
+            for me in CORRECT:
+                i = R.index(me)
+                res = None if me in crashed else handle(me, reps[i], b, kind, mv, x)
+                if res is not None:
+                    apply(i, res, bag)
+        for me in CORRECT:
+            if me in crashed:
+                nexts.append((reps, bag, ghost, issued, (crashed - {me}, ncrash)))
+            elif ncrash < crashes:
+                nexts.append((reps, bag, ghost, issued, (crashed | {me}, ncrash + 1)))
+        for nxt in nexts:
+            if nxt not in seen:
+                seen.add(nxt)
+                queue.append(nxt)
+                safe = safe and len({g[2] for g in nxt[2]}) <= 1
+    return len(seen), safe
+
+
+@pytest.mark.parametrize("params, faults, expected", [
+    (dict(views=2), "byzantine=1", 84_198),  # the defaults: one view change
+    (dict(views=2, values=1), "byzantine=1", 31_051),
+    (dict(views=1), "none", 38_931),  # a correct primary n4
+    (dict(views=1), "byzantine=1", 2_141),  # the same as reference_normal_case_bfs below
+    (dict(views=1), "byzantine=1,drop", 20_173),
+    (dict(views=1), "byzantine=1,dup", 6_197),
+    (dict(views=1), "byzantine=1,crash=1", 10_705),
+])
+def test_state_counts_with_a_view_change_match_an_independent_bfs(params, faults, expected):
+    assert reference_pbft_bfs(**params, byzantine="byzantine" in faults, drop="drop" in faults,
+                              dup="dup" in faults, crashes=1 if "crash" in faults else 0) == (expected, True)
+    result = modelcheck.explore(PBFT(faults=faults, **params), "bfs")
+    assert result.complete and result.ok and result.distinct_states == expected
+
 
 # -- an independent BFS of the normal case, written without the actor layer -------------
 
