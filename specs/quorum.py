@@ -5,7 +5,7 @@ One key is replicated on ``n`` replicas ``r1 .. rN`` (its preference list).  A c
 ``c`` serves the clients: for a ``put`` it gives the value a new version (here simply
 1, 2, ...), sends it to the N replicas and reports success once ``w`` of them have
 acknowledged storing it; for a ``get`` it asks the N replicas for their version and
-returns the highest of the first ``r`` replies.  A replica keeps the highest version it
+returns the highest version once ``r`` distinct replicas have replied.  A replica keeps the highest version it
 has seen.  "Setting R and W such that R + W > N yields a quorum-like system": every read
 quorum then meets every write quorum, so a read sees every write that completed before it
 started.  (Dynamo's coordinator is itself one of the N replicas and it reconciles
@@ -43,7 +43,7 @@ class Coordinator(NamedTuple):
     committed: int  # highest version whose write completed (W acks)
     acks: frozenset  # (version, replica) acknowledgements received
     must_see: int  # the read: committed when it started; -1 before it starts
-    replies: frozenset  # the read: (replica, version) replies received
+    replies: frozenset  # the read: (replica, version) replies received (a replica may reply twice under dup)
     returned: int  # the read: the version returned; -1 until it returns
 
 
@@ -146,7 +146,8 @@ class Quorum(Protocol):
         if s.returned >= 0:
             return None  # the read already returned
         replies = s.replies | {(src, msg.version)}
-        if len(replies) < self.read_quorum:
+        if len({replica for replica, _ in replies}) < self.read_quorum:  # R distinct replicas: a
+            # duplicated Get makes one replica answer twice, and that is still one replica
             return s._replace(replies=replies), []
         got = max(v for _, v in replies)
         return s._replace(replies=replies, returned=got), [record(("read", s.must_see, got))]
