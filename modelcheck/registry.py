@@ -42,6 +42,22 @@ def library() -> dict[str, type[Spec]]:
     return dict(sorted(found.items()))
 
 
+def _own_module(name: str) -> type[Spec] | None:
+    """Library spec ``name`` from the module named after it (``raft-election`` in
+    raft_election.py) without importing the whole library, which takes longer than
+    a small search; None if it lives elsewhere."""
+    module_name = name.replace("-", "_")
+    if not module_name.isidentifier() or module_name.startswith("_"):
+        return None
+    try:
+        module = importlib.import_module(f"modelcheck.specs.{module_name}")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"modelcheck.specs.{module_name}":
+            raise  # the module exists but imports something missing: say so
+        return None
+    return next((cls for cls in _spec_classes(module) if cls.name == name), None)
+
+
 def _spec_classes(module: Any) -> list[type[Spec]]:
     return [
         obj
@@ -66,6 +82,9 @@ def resolve(ref: str) -> type[Spec]:
         except ImportError as exc:
             raise SpecError(f"cannot import module {target!r} for spec {ref!r}: {exc}") from None
     else:
+        own = _own_module(ref)
+        if own is not None:
+            return own
         specs = library()
         if ref in specs:
             return specs[ref]
