@@ -275,8 +275,10 @@ class Zab(Protocol):
             acks = s.acks | {(src, msg.current, msg.history)}
             if len(acks) < len(s.quorum):
                 return s._replace(acks=acks), []
-            # Phase 2: the history of the member with the highest (current epoch, last zxid)
-            _, _, initial = max(acks, key=lambda a: (a[1], _last_zxid(a[2])))
+            # Phase 2: the history of the member with the highest (current epoch, last zxid);
+            # a tie between different histories (a bug or a crash can make one) goes to the
+            # lowest node name, not to whichever the set happens to iterate first
+            _, _, initial = max(sorted(acks), key=lambda a: (a[1], _last_zxid(a[2])))
             epoch = s.accepted
             out = [record(("primary", epoch, node))]
             if self.bug == "broadcast-before-sync":  # the bug: straight to phase 3
