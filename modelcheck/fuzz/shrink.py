@@ -80,14 +80,14 @@ def shrink(schedule: Schedule) -> Schedule:
 def _attempt(schedule: Schedule, similar: bool) -> Attempt:
     """Re-execute candidate actions; the candidate if it fails as ``schedule`` does, else None."""
     spec, initial, failure = schedule.spec, schedule.initial, schedule.failure
-    target = (failure.kind, failure.property, failure.what)
+    target = failure.signature
 
     def attempt(actions: Sequence[Hashable], hints: Sequence[int] = ()) -> Schedule | None:
         try:
             got = follow(spec, initial, actions, hints, similar)
         except NotEnabled:
             return None
-        if got.failure is not None and (got.failure.kind, got.failure.property, got.failure.what) == target:
+        if got.failure is not None and got.failure.signature == target:
             return got
         return None
 
@@ -162,7 +162,7 @@ def shortcut(best: Schedule, budget: int = SHORTCUT_STATES) -> Schedule:
     needed because the whole state space is not.
     """
     spec, failure = best.spec, best.failure
-    target = (failure.kind, failure.property, failure.what)
+    target = failure.signature
     invariants = spec.invariants()
     attempt = _attempt(best, False)
     parent: dict = {best.states[0]: None}  # state -> (previous state, index, action)
@@ -181,8 +181,8 @@ def shortcut(best: Schedule, budget: int = SHORTCUT_STATES) -> Schedule:
         for state in level:
             try:
                 enabled = list(spec.successors(state))
-            except Exception:
-                if target[0] == "error" and target[2] == "the spec raised while computing successors":
+            except Exception as exc:
+                if target == ("error", "error", "the spec raised while computing successors", type(exc)):
                     found = schedule_to(state)
                     if found is not None:
                         return found
@@ -204,7 +204,7 @@ def shortcut(best: Schedule, budget: int = SHORTCUT_STATES) -> Schedule:
                 broken = broken_invariant(invariants, nxt)
                 if broken is None:
                     below.append(nxt)  # a schedule stops at its first failure: only these go on
-                elif (broken.kind, broken.property, broken.what) == target:
+                elif broken.signature == target:
                     found = schedule_to(nxt)
                     if found is not None:
                         return found

@@ -39,6 +39,14 @@ class Failure:
     #: for kind=error: what the spec was doing ("the spec raised while checking invariant x")
     what: str = ""
 
+    @property
+    def signature(self) -> tuple:
+        """What makes two failures the same bug for shrinking: kind, property, and for an
+        error what the spec was doing and the exception's type (another exception is
+        another bug, as replay judges it)."""
+        raised = type(self.exception) if self.exception is not None else None
+        return self.kind, self.property, self.what, raised
+
 
 @attrs.frozen(repr=False)
 class Schedule:

@@ -136,3 +136,25 @@ def test_the_search_keeps_a_schedule_that_is_already_shortest():
                               ("RMChooseToAbort", 1)])
     assert found.failure.property == "consistent"
     assert shortcut(found) is found  # twophase early-commit: 5 steps is BFS's shortest
+
+
+class TwoErrors(Spec):
+    """Raises ValueError three steps along x, TypeError one step along y: two different bugs."""
+
+    def initial_states(self):
+        return [(0, 0)]
+
+    def successors(self, s):
+        if s == (3, 0):
+            raise ValueError("bug A")
+        if s == (0, 1):
+            raise TypeError("bug B")
+        x, y = s
+        return [(("x", x), (x + 1, y))] + ([(("y", y), (x, y + 1))] if y < 2 else [])
+
+
+def test_shrinking_keeps_the_exception_it_was_given():
+    # another exception raised while doing the same thing is another bug (as replay judges)
+    found = follow(TwoErrors(), 0, [("x", 0), ("x", 1), ("x", 2)])
+    assert isinstance(found.failure.exception, ValueError)
+    assert shortcut(found) is found and len(shrink(found)) == 3
