@@ -177,9 +177,12 @@ def _orbit_key(spec: Spec, groups: list[tuple], exact: bool) -> Callable[[Any], 
         by_ranks: dict = {}  # the candidates, by the labels' pattern of ties and order
 
         def candidates(labels: dict) -> list:
-            values = [labels.get(x, 0) for x in flat]
-            dense = {v: i for i, v in enumerate(sorted(set(values)))}
-            ranks = tuple([dense[v] for v in values])
+            ranks = []  # per group, each name's dense rank among the group's labels
+            for group in groups:
+                values = [labels.get(x, 0) for x in group]
+                dense = {v: i for i, v in enumerate(sorted(set(values)))}
+                ranks += [dense[v] for v in values]
+            ranks = tuple(ranks)
             found = by_ranks.get(ranks)
             if found is None:
                 found = []
