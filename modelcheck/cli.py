@@ -35,6 +35,7 @@ from .trace.render import render_trace
 from .trace.store import DEFAULT_DIR, save_trace, write_atomic
 
 EXIT_USAGE = 2
+EXIT_ABORTED = 130  # as a shell reports a process ended by Ctrl-C; 1 means a violation
 SHOW_FORMATS = ("text", "mermaid", "html")
 
 
@@ -145,9 +146,9 @@ class _Commands(click.Group):
         except click.ClickException as exc:
             exc.show()
             sys.exit(exc.exit_code)
-        except click.Abort:
+        except click.Abort:  # Ctrl-C outside a search (which stops with its summary)
             click.echo("Aborted!", err=True)
-            sys.exit(1)
+            sys.exit(EXIT_ABORTED)
         sys.exit(code if isinstance(code, int) else 0)
 
 

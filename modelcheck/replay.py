@@ -127,7 +127,9 @@ def _recorded_error(message: str) -> tuple[str | None, str | None, str | None]:
 
 def _error_verdict(spec: Spec, recorded: str, state: Any, n: int) -> Replay:
     """An error trace reproduces only when the last state raises the same exception type doing
-    the same thing; another error there is not the recorded bug."""
+    the same thing; another error there is not the recorded bug.  A recorded message not in
+    the "the spec raised while ...: Type: ..." form (a SpecError is recorded by its text
+    alone) cannot be compared: then any exception reproduces it."""
     raised: list[tuple[str, str | None, BaseException]] = []  # (phase, property, exception)
     for kind, props in (("invariant", spec.invariants()), ("sometimes-property", spec.reachability())):
         for name, check in props:

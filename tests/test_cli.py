@@ -207,3 +207,19 @@ def test_unwritable_out_still_prints_the_result_then_the_error(tmp_path):
     data = json.loads(r.stdout)
     assert data["verdict"] == "violation of consistent" and data["saved"] == []
     assert r.stderr.startswith("error: cannot save the counterexample under 'afile': ")
+
+
+def test_ctrl_c_outside_a_search_exits_130_not_the_violation_code():
+    from click.testing import CliRunner
+
+    from modelcheck.cli import main
+
+    @main.command("interrupted-for-test")
+    def interrupted() -> None:
+        raise KeyboardInterrupt
+
+    try:
+        r = CliRunner().invoke(main, ["interrupted-for-test"])
+    finally:
+        main.commands.pop("interrupted-for-test")
+    assert r.exit_code == 130 and "Aborted!" in r.output
