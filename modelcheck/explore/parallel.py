@@ -68,8 +68,8 @@ from typing import Any, Callable, Hashable
 from ..result import Result
 from ..spec import Spec, SpecError, action_kind
 from .fingerprint import fingerprint_function, stable_fingerprint, visited_key, visited_stats
-from .run import (CHECK_EVERY, Options, Progress, ProgressFn, Run, admit_initial, coverage_of, describe_exception,
-                  follow, resident_memory)
+from .run import (CHECK_EVERY, SUCCESSORS_RAISED, Options, Progress, ProgressFn, Run, admit_initial, coverage_of,
+                  describe_exception, follow, resident_memory)
 
 __all__ = ["parallel_bfs", "key_function", "Shard", "HASH_SEED"]
 
@@ -229,7 +229,7 @@ class Shard:
                         key_of(t)
                     except Exception:
                         done = k  # the k-th successor itself could not be fingerprinted
-                error = ("expanding", path, done, _describe(exc, "the spec raised while computing successors"))
+                error = ("expanding", path, done, _describe(exc, SUCCESSORS_RAISED))
                 break
             transitions += k + 1
             if k < 0 and check_deadlock:

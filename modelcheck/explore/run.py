@@ -22,6 +22,8 @@ __all__ = ["Options", "Run", "Progress"]
 
 #: how many expansions between two looks at the clock (progress, time limit)
 CHECK_EVERY = 2048
+#: what a search says the spec was doing when successors() raised (replay reads it back)
+SUCCESSORS_RAISED = "the spec raised while computing successors"
 
 
 @attrs.frozen
@@ -211,7 +213,7 @@ class Run:
             try:
                 has_successor = next(iter(spec.successors(state)), None) is not None
             except Exception as exc:
-                self.failed(exc, path(first + i), "the spec raised while computing successors")
+                self.failed(exc, path(first + i), SUCCESSORS_RAISED)
                 return cut
             if has_successor:
                 cut = True
@@ -256,7 +258,7 @@ class Run:
         if checking is not None:
             self.failed(exc, checking, "the spec raised while checking an invariant")
         else:
-            self.failed(exc, expanding, "the spec raised while computing successors")
+            self.failed(exc, expanding, SUCCESSORS_RAISED)
 
     # -- traces --------------------------------------------------------------
 

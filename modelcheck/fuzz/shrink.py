@@ -41,7 +41,8 @@ from __future__ import annotations
 from itertools import combinations
 from typing import Callable, Hashable, Sequence
 
-from .strategies import NotEnabled, Schedule, broken_invariant, follow
+from ..explore.run import SUCCESSORS_RAISED
+from .strategies import Failure, NotEnabled, Schedule, broken_invariant, follow
 
 __all__ = ["shrink", "shortcut"]
 
@@ -182,7 +183,7 @@ def shortcut(best: Schedule, budget: int = SHORTCUT_STATES) -> Schedule:
             try:
                 enabled = list(spec.successors(state))
             except Exception as exc:
-                if target == ("error", "error", "the spec raised while computing successors", type(exc)):
+                if Failure("error", "error", exc, SUCCESSORS_RAISED).signature == target:
                     found = schedule_to(state)
                     if found is not None:
                         return found

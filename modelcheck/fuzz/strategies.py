@@ -21,7 +21,7 @@ from typing import Any, Callable, Hashable, Sequence
 import attrs
 from hypothesis import strategies as st
 
-from ..explore.run import initial_states
+from ..explore.run import SUCCESSORS_RAISED, initial_states
 from ..spec import Spec, action_kind
 from ..trace.format import encode_state
 
@@ -103,7 +103,7 @@ def walk(spec: Spec, initial: int, choose: Chooser, max_steps: int | None = None
         try:
             enabled = list(spec.successors(state))
         except Exception as exc:  # the spec raised: the schedule that led here is the report
-            failure = Failure("error", "error", exc, "the spec raised while computing successors")
+            failure = Failure("error", "error", exc, SUCCESSORS_RAISED)
             break
         if not enabled:
             if spec.check_deadlock:
