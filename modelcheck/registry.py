@@ -24,7 +24,7 @@ from typing import Any
 
 from .spec import Spec, SpecError
 
-__all__ = ["library", "resolve", "build"]
+__all__ = ["library", "resolve", "build", "split", "is_file"]
 
 
 def library() -> dict[str, type[Spec]]:
@@ -73,8 +73,8 @@ def _spec_classes(module: Any) -> list[type[Spec]]:
 
 def resolve(ref: str) -> type[Spec]:
     """The spec class a reference names; SpecError with a hint when it names none."""
-    target, _, cls_name = ref.partition(":") if not _is_windows_drive(ref) else (ref, "", "")
-    if target.endswith(".py") or "/" in target or "\\" in target:
+    target, _, cls_name = split(ref)
+    if is_file(target):
         module = _load_file(Path(target))
     elif cls_name:
         try:
@@ -118,6 +118,16 @@ def _import(name: str) -> Any:
             raise
         sys.path.insert(0, here)
         return importlib.import_module(name)
+
+
+def split(ref: str) -> tuple[str, str, str]:
+    """``(target, ":", Class)`` of a reference (``("x.py", "", "")`` without a class)."""
+    return ref.partition(":") if not _is_windows_drive(ref) else (ref, "", "")
+
+
+def is_file(target: str) -> bool:
+    """Whether a reference's target names a spec file rather than a module or library spec."""
+    return target.endswith(".py") or "/" in target or "\\" in target
 
 
 def _is_windows_drive(ref: str) -> bool:

@@ -36,6 +36,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis.errors import InvalidArgument
 
+from .. import registry
 from ..explore.run import spec_raised
 from ..replay import replay, spec_from_trace
 from ..spec import SpecError
@@ -123,8 +124,8 @@ def _known_bug(spec: Any, data: dict[str, Any]) -> bool:
 def _from_root(ref: str, root: Path) -> str:
     """A spec reference with a relative file path made absolute against ``root``: the trace was
     recorded from there, and pytest may run in a subdirectory."""
-    target, colon, cls_name = ref.partition(":")
-    if (target.endswith(".py") or "/" in target or "\\" in target) and not Path(target).is_absolute():
+    target, colon, cls_name = registry.split(ref)
+    if registry.is_file(target) and not Path(target).is_absolute():
         return str(root / target) + colon + cls_name
     return ref
 
