@@ -20,7 +20,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from . import registry
-from .console import ProgressDisplay, print_summary, result_to_dict
+from .console import PlainTable, ProgressDisplay, print_summary, result_to_dict
 from .explore import ENGINES, STRATEGIES, explore as run_explore
 from .explore.run import rebuild, shown
 from .graph import DEFAULT_MAX_STATES as DEFAULT_GRAPH_STATES, FORMATS as GRAPH_FORMATS, export as export_graph
@@ -491,11 +491,11 @@ def zoo(markdown: bool, only: tuple[str, ...], time_limit: float) -> None:
         out = _out()
         out.print(f"$ {escape(command)}")
         for title, (columns, rows, right) in zip(titles, tables):
-            table = Table(title=title)
+            table = PlainTable(title=title)
             for i, col in enumerate(columns):
                 table.add_column(col, justify="right" if i in right else "left")
             for row in rows:
-                table.add_row(*map(escape, row), style=None if "NOT FOUND" not in row[2] else "bold red")
+                table.add_row(*row, style=None if "NOT FOUND" not in row[2] else "bold red")
             out.print(table)
     sys.exit(found.exit_code)
 

@@ -69,7 +69,7 @@ def _bound(name: str, value: Any) -> str:
     return str(value)
 
 
-class _Table(Table):
+class PlainTable(Table):
     """A table whose text cells are shown as they are, not read as rich markup (an action
     label, a state or a path may hold ``[...]``)."""
 
@@ -85,7 +85,7 @@ def print_summary(console: Console, result: Result, action_kinds: tuple[str, ...
         f"  [{result.strategy}" + (f", seed {result.seed}" if result.seed is not None else "") + "]"),
         highlight=False)
     console.print(Text(result.verdict, style=style))
-    table = _Table(show_header=False, box=None, padding=(0, 2))
+    table = PlainTable(show_header=False, box=None, padding=(0, 2))
     table.add_row("distinct states", f"{result.distinct_states:,}")
     table.add_row("transitions", f"{result.transitions:,}")
     table.add_row("depth", f"{result.depth}")
@@ -127,7 +127,7 @@ def print_summary(console: Console, result: Result, action_kinds: tuple[str, ...
     table.add_row("deadlock check", "on" if result.deadlock_checked else "off")
     console.print(table)
 
-    props = _Table(show_header=False, box=None, padding=(0, 2))
+    props = PlainTable(show_header=False, box=None, padding=(0, 2))
     for name, verdict in result.invariants.items():
         props.add_row("invariant", name, Text(verdict, style=_STYLE.get(verdict, "")))
     for name, verdict in result.reachability.items():
@@ -137,7 +137,7 @@ def print_summary(console: Console, result: Result, action_kinds: tuple[str, ...
     if result.invariants or result.reachability:
         console.print(props)
 
-    cov = _Table(title="action coverage", title_justify="left", show_header=False, box=None, padding=(0, 2))
+    cov = PlainTable(title="action coverage", title_justify="left", show_header=False, box=None, padding=(0, 2))
     kinds = list(result.coverage) + [k for k in action_kinds if k not in result.coverage]
     for kind in kinds:
         count = result.coverage.get(kind, 0)
