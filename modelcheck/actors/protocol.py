@@ -706,7 +706,8 @@ class Protocol(Spec):
                                 fstate.partitions, move(fstate.clocks))
         if memo is None:
             network = tuple(sorted(rename(env, renaming) for env in net))
-        else:  # networks seldom recur whole, but their envelopes do: look each one up
+        else:  # networks seldom recur whole, but their envelopes do: look each one up (rename's
+            # own memo lookup, inlined: this runs for every envelope of every orbit key computed)
             get = memo.get
             items = []
             for env in net:
