@@ -21,6 +21,15 @@ def reachable(spec) -> set:
     return seen
 
 
+def deliveries(bag: tuple):
+    """``(message, bag after delivering one copy)`` for each distinct message of a sorted bag:
+    how the hand-written reference models in tests/specs read a multiset network (equal
+    copies are one transition), written once for all of them."""
+    for k, msg in enumerate(bag):
+        if not k or bag[k - 1] != msg:
+            yield msg, bag[:k] + bag[k + 1:]
+
+
 class Equation(Spec):
     """Find x, y over 8-bit unsigned integers with a*x + b*y == c, increments wrapping around.
 

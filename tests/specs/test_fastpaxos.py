@@ -13,6 +13,7 @@ import modelcheck
 from modelcheck import SpecError, build
 from modelcheck.actors.quorum import fast_quorum, fast_quorums_intersect, fast_recovery_votes
 from modelcheck.specs.fastpaxos import FastPaxos
+from models import deliveries
 
 # -- quorum arithmetic against brute force over sets of acceptors --------------------------
 
@@ -114,11 +115,8 @@ def reference_fastpaxos_bfs(proposers: int, acceptors: int, rounds: int, values:
     while queue:
         coord, accs, bag, ghost = queue.popleft()
         nexts = []
-        for k, msg in enumerate(bag):
-            if k and bag[k - 1] == msg:
-                continue
+        for msg, rest in deliveries(bag):
             src, dst, kind, r, vr, vv = msg
-            rest = bag[:k] + bag[k + 1:]
             if dst == "c":  # a Promise
                 started, phase, promises, timer = coord
                 if phase != "preparing" or r != started:

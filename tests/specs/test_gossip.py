@@ -14,6 +14,7 @@ from modelcheck import SpecError, build, invariants
 from modelcheck.replay import replay, spec_from_trace
 from modelcheck.specs.gossip import Gossip
 from modelcheck.trace.format import parse_trace, trace_to_dict
+from models import deliveries
 
 # -- an independent BFS of the same model, written without the actor layer -----------------
 
@@ -58,11 +59,8 @@ def reference_gossip_bfs(nodes, fanout, rumours, drop=False, dup=False, crashes=
         st = queue.popleft()
         ns, bag, issued, crashed, ncrash = st
         nexts = []
-        for k, env in enumerate(bag):
-            if k and bag[k - 1] == env:
-                continue
+        for env, rest in deliveries(bag):
             src, dst, r, p = env
-            rest = bag[:k] + bag[k + 1:]
             if drop:
                 nexts.append((ns, rest, issued, crashed, ncrash))
             if dst in crashed:

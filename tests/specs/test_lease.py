@@ -12,6 +12,7 @@ import modelcheck
 from modelcheck import SpecError, build
 from modelcheck.actors import Faults
 from modelcheck.specs.lease import Lease
+from models import deliveries
 
 # -- an independent BFS of the same model, written without the actor layer -----------------
 
@@ -46,10 +47,7 @@ def reference_lease_bfs(clients, lease, grace, skew, no_grace=False, crashes=0):
     while queue:
         srv, cls, bag, offs, asked, crashed, ncrash = queue.popleft()
         nexts = []
-        for k, msg in enumerate(bag):
-            if k and bag[k - 1] == msg:
-                continue
-            rest = bag[:k] + bag[k + 1:]
+        for msg, rest in deliveries(bag):
             kind, who = msg
             if (who if kind == "Grant" else "server") in crashed:
                 continue

@@ -11,6 +11,7 @@ import pytest
 import modelcheck
 from modelcheck import SpecError, build
 from modelcheck.specs.multipaxos import MultiPaxos, recover
+from models import deliveries
 
 # -- an independent BFS of the same model, written without the actor layer -----------------
 
@@ -52,11 +53,8 @@ def reference_multipaxos_bfs(leaders: int, acceptors: int, slots: int, ballots: 
     while queue:
         lds, accs, bag, ghost, issued = queue.popleft()
         nexts = []
-        for k, msg in enumerate(bag):
-            if k and bag[k - 1] == msg:
-                continue
+        for msg, rest in deliveries(bag):
             src, dst, kind, b, slot, x = msg
-            rest = bag[:k] + bag[k + 1:]
             if drop:
                 nexts.append((lds, accs, rest, ghost, issued))
             if kind == "Prepare":

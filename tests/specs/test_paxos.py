@@ -10,6 +10,7 @@ import pytest
 import modelcheck
 from modelcheck import SpecError, build
 from modelcheck.specs.paxos import Paxos
+from models import deliveries
 
 # -- an independent BFS of the same model, written without the actor layer -----------------
 
@@ -43,11 +44,8 @@ def reference_paxos_bfs(proposers: int, acceptors: int, ballots: int, values: in
     while queue:
         props, accs, bag, ghost = queue.popleft()
         nexts = []
-        for k, msg in enumerate(bag):
-            if k and bag[k - 1] == msg:
-                continue
+        for msg, rest in deliveries(bag):
             src, dst, kind, b, x, y = msg
-            rest = bag[:k] + bag[k + 1:]
             if kind == "Prepare":
                 j = A.index(dst)
                 promised, vbal, vval = accs[j]

@@ -13,6 +13,7 @@ from modelcheck import SpecError, build
 from modelcheck.actors import Faults
 from modelcheck.specs import pbft
 from modelcheck.specs.pbft import PBFT
+from models import deliveries
 
 # -- an independent BFS with view changes, written without the actor layer ------------
 
@@ -189,17 +190,15 @@ def reference_pbft_bfs(views=2, values=2, byzantine=1, quorum=3, drop=False, dup
                 r2, out, rec = res
                 nexts.append(finish(put(reps, i, r2), tuple(bag2) + tuple(out), ghost | rec, issued, fs))
 
-        for k, env in enumerate(bag):
-            if k and bag[k - 1] == env:
-                continue
+        for env, rest in deliveries(bag):
             dst, src, kind, mv, x = env
             if drop:
-                nexts.append(finish(reps, bag[:k] + bag[k + 1:], ghost, issued, fs))
+                nexts.append(finish(reps, rest, ghost, issued, fs))
             if dst in crashed:
                 continue
             i = R.index(dst)
             res = handle(dst, reps[i], src, kind, mv, x)
-            apply(i, res, bag[:k] + bag[k + 1:])
+            apply(i, res, rest)
             if dup:
                 apply(i, res, bag)
         for me in CORRECT:
@@ -321,10 +320,7 @@ def reference_normal_case_bfs(quorum: int) -> tuple[int, bool]:
     while queue:
         reps, bag, ghost = queue.popleft()
         nexts = []
-        for k, (src, dst, kind, x) in enumerate(bag):
-            if k and bag[k - 1] == (src, dst, kind, x):
-                continue
-            rest = bag[:k] + bag[k + 1:]
+        for (src, dst, kind, x), rest in deliveries(bag):
             i = R.index(dst)
             r = reps[i]
             if ignored(r, src, kind, x):

@@ -11,6 +11,7 @@ import pytest
 import modelcheck
 from modelcheck import SpecError, build
 from modelcheck.specs.quorum import Quorum
+from models import deliveries
 
 # -- an independent BFS of the same model, written without the actor layer -----------------
 
@@ -45,11 +46,8 @@ def reference_quorum_bfs(n, r, w, writes, drop=False, dup=False, crashes=0, per_
     while queue:
         coord, reps, bag, ghost, issued, crashed, ncrash = queue.popleft()
         nexts = []
-        for k, env in enumerate(bag):
-            if k and bag[k - 1] == env:
-                continue
+        for env, rest in deliveries(bag):
             src, dst, kind, v = env
-            rest = bag[:k] + bag[k + 1:]
             if drop:
                 nexts.append((coord, reps, rest, ghost, issued, crashed, ncrash))
             if dst in crashed:
