@@ -25,12 +25,8 @@ from .explore import ENGINES, STRATEGIES, explore as run_explore
 from .explore.run import rebuild, shown
 from .graph import DEFAULT_MAX_STATES as DEFAULT_GRAPH_STATES, FORMATS as GRAPH_FORMATS, export as export_graph
 from .graph import graph_summary, state_graph
-from .replay import replay as run_replay, spec_from_trace
-from .simulate import render_simulation, simulate as run_simulation
 from .spec import SpecError
 from .trace.format import TraceFileError, encode_state, read_trace
-from .trace.html import trace_to_html
-from .trace.mermaid import trace_to_mermaid
 from .trace.render import render_trace
 from .trace.store import DEFAULT_DIR, save_trace, write_atomic
 
@@ -341,8 +337,12 @@ def show(file: str, as_json: bool, fmt: str, output: str | None) -> None:
     if fmt == "text":
         text = "\n".join(line.plain for line in render_trace(data, desc, why)) + "\n"
     elif fmt == "mermaid":
+        from .trace.mermaid import trace_to_mermaid
+
         text = trace_to_mermaid(data, desc, why)
     else:
+        from .trace.html import trace_to_html
+
         text = trace_to_html(data, desc, why)
         output = output or Path(file).with_suffix(".html").name
     if output is None:
@@ -365,6 +365,8 @@ def _property_notes(data: dict[str, Any]) -> tuple[str | None, str | None]:
         return None, None  # the file is readable without its spec
     if data["kind"] != "invariant":
         return desc, None
+    from .replay import spec_from_trace
+
     try:
         spec = spec_from_trace(data)
         trace = rebuild(spec, "invariant", data["property"], data["initial"]["index"],
@@ -386,6 +388,8 @@ def replay(file: str) -> None:
     3: the spec diverges from the trace (step not enabled, different state, another
     error than recorded); 2: bad file.
     """
+    from .replay import replay as run_replay, spec_from_trace
+
     try:
         data = read_trace(file)
         spec = spec_from_trace(data)
@@ -445,6 +449,8 @@ def simulate(spec: str, params: tuple[str, ...], faults: str | None, steps: int,
     Marks when a @sometimes property becomes true (a leader is elected...) and stops at
     a violated invariant (exit 1), with the spec's explanation.
     """
+    from .simulate import render_simulation, simulate as run_simulation
+
     the_spec = build_spec(spec, params, faults)
     try:
         sim = run_simulation(the_spec, steps, seed)

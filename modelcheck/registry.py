@@ -12,7 +12,6 @@ The reference is stored in results and counterexamples so a trace can be rebuilt
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 import importlib.util
 import inspect
@@ -141,6 +140,8 @@ def _load_file(path: Path) -> Any:
     if not path.is_file():
         raise SpecError(f"spec file {str(path)!r} does not exist")
     path = path.resolve()
+    import hashlib  # here: only file specs need it, and it takes a few ms to import
+
     mod_name = f"_modelcheck_user_{hashlib.sha256(str(path).encode()).hexdigest()[:16]}"  # same in every process
     if mod_name in sys.modules:
         return sys.modules[mod_name]
