@@ -291,12 +291,18 @@ def _report(spec: Any, result: Any, as_json: bool, out_dir: str, no_save: bool) 
                 break
     if as_json:
         click.echo(json.dumps(result_to_dict(result), indent=1, default=str))
-        if save_error:
-            fail(save_error)
-        sys.exit(result.exit_code)
-    out = _out()
+    else:
+        _print_result(spec, result, traces)
+    if save_error:
+        fail(save_error)
+    sys.exit(result.exit_code)
+
+
+def _print_result(spec: Any, result: Any, traces: list) -> None:
+    """Each counterexample, readably, then the summary and where the traces were saved."""
     from .trace.format import trace_to_dict
 
+    out = _out()
     for trace in traces:
         desc = type(spec).describe_property(trace.property) if trace.kind == "invariant" else None
         why = spec.explain(trace.property, trace.last_state) if trace.kind == "invariant" else None
@@ -306,9 +312,6 @@ def _report(spec: Any, result: Any, as_json: bool, out_dir: str, no_save: bool) 
     print_summary(out, result, tuple(getattr(spec, "action_kinds", lambda: ())()))
     for path in result.saved:
         out.print(f"counterexample saved: {escape(path)}")
-    if save_error:
-        fail(save_error)
-    sys.exit(result.exit_code)
 
 
 @main.command()
