@@ -1,6 +1,7 @@
-"""lease: exact state counts against an independent BFS (and BFS == DFS), the no-grace
-bug's shortest counterexample under clock skew, and the grace needed (> 4 * skew) at the
-same bounds."""
+"""lease: exact state counts against an independent BFS (and BFS == DFS), with and without
+a crash, the no-grace bug's shortest counterexample under clock skew, the grace needed
+(> 4 * skew) at the same bounds, and the recovery wait that keeps a restarted server from
+granting the lease twice (the no-recovery-wait bug's shortest counterexample)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ from models import deliveries
 # -- an independent BFS of the same model, written without the actor layer -----------------
 
 
-def reference_lease_bfs(clients, lease, grace, skew, no_grace=False, crashes=0):
+def reference_lease_bfs(clients, lease, grace, skew, no_grace=False, crashes=0,
+                        no_recovery_wait=False):
     """Distinct states of Gray-Cheriton leases in a timed run, by hand, without the actor
     layer, and whether at most one client held the lease in all of them.
 
@@ -27,7 +29,10 @@ def reference_lease_bfs(clients, lease, grace, skew, no_grace=False, crashes=0):
     multiset; ``asked`` the clients whose Acquire was issued.  A timer with 0 ticks left
     fires before real time moves on; a real-time tick moves each clock by 0, 1 or 2.
     With ``crashes``, a node may crash (at most that many times): it forgets its state and
-    timers, receives nothing and takes no request until it restarts; its clock runs on.
+    timers, receives nothing and takes no request until it restarts; its clock runs on.  A
+    restarted server first waits out any lease it may have granted: it is busy (its holder
+    "recovering", so requests queue) until a free timer of one full server term fires;
+    with ``no_recovery_wait`` it restarts free, as at the start.
     """
     C = [f"n{i + 1}" for i in range(clients)]
     hold_for = lease + (0 if no_grace else grace)
@@ -40,6 +45,7 @@ def reference_lease_bfs(clients, lease, grace, skew, no_grace=False, crashes=0):
 
     # (server=(holder, queue, free), clients=((phase, expire), ...), bag, offsets, asked, crashed, crashes)
     server0, client0 = ("", frozenset(), None), ("idle", None)
+    recovering = server0 if no_recovery_wait else ("recovering", frozenset(), hold_for)
     start = (server0, (client0,) * clients, (), (0,) * (clients + 1), frozenset(), frozenset(), 0)
     seen = {start}
     queue = deque([start])
@@ -107,7 +113,8 @@ def reference_lease_bfs(clients, lease, grace, skew, no_grace=False, crashes=0):
                 nexts.append(((holder, q, f2), cls2, bag, new, asked, crashed, ncrash))
         for j, me in enumerate(["server"] + C):
             if me in crashed:
-                nexts.append((srv, cls, bag, offs, asked, crashed - {me}, ncrash))
+                srv2 = recovering if j == 0 else srv
+                nexts.append((srv2, cls, bag, offs, asked, crashed - {me}, ncrash))
             elif ncrash < crashes:
                 srv2, cls2 = (server0, cls) if j == 0 else (srv, cls[:j - 1] + (client0,) + cls[j:])
                 nexts.append((srv2, cls2, bag, offs, asked, crashed | {me}, ncrash + 1))
@@ -126,14 +133,29 @@ def reference_lease_bfs(clients, lease, grace, skew, no_grace=False, crashes=0):
     (dict(clients=1, lease=2, grace=0), "skew=1", None, 307, True),
     (dict(clients=2, lease=2, grace=1), "skew=0", None, 489, True),
     (dict(clients=2, lease=1, grace=2), "skew=0", None, 288, True),
-    (dict(clients=1, lease=2, grace=0), "skew=1,crash=1", None, 912, True),
-    # the server's state is volatile: restarted, it grants the lease again at once
-    (dict(clients=2, lease=2, grace=1), "skew=0,crash=1", None, 2_261, False),
+    # the rule acts only on a restart: without crashes the bug changes nothing
+    (dict(clients=2, lease=2, grace=5), "skew=1", "no-recovery-wait", 25_215, True),
+    (dict(clients=2, lease=1, grace=2), "skew=0", "no-recovery-wait", 288, True),
+    # a crash: a restarted server waits out a full term before it grants
+    (dict(clients=1, lease=2, grace=0), "skew=1,crash=1", None, 1_345, True),
+    (dict(clients=2, lease=2, grace=1), "skew=0,crash=1", None, 2_797, True),
+    (dict(clients=2, lease=1, grace=2), "skew=0,crash=1", None, 1_772, True),
+    (dict(clients=2, lease=2, grace=5), "skew=0,crash=1", None, 4_129, True),
+    # the server's state is volatile: restarted without the wait, it grants the lease again
+    # at once (one client cannot conflict with itself)
+    (dict(clients=1, lease=2, grace=0), "skew=1,crash=1", "no-recovery-wait", 912, True),
+    (dict(clients=2, lease=2, grace=1), "skew=0,crash=1", "no-recovery-wait", 2_261, False),
+    (dict(clients=2, lease=1, grace=2), "skew=0,crash=1", "no-recovery-wait", 1_444, False),
+    (dict(clients=2, lease=2, grace=5), "skew=0,crash=1", "no-recovery-wait", 3_109, False),
+    # the defaults with a crash (what `modelcheck explore lease --faults skew=1,crash=1` runs)
+    (dict(clients=2, lease=2, grace=5), "skew=1,crash=1", None, 141_419, True),
+    (dict(clients=2, lease=2, grace=5), "skew=1,crash=1", "no-recovery-wait", 108_835, False),
 ])
 def test_state_counts_match_an_independent_bfs(params, faults, bug, expected, safe):
     skew = int(faults.split(",")[0].split("=")[1])
     assert reference_lease_bfs(**params, skew=skew, no_grace=bug == "no-grace",
-                               crashes=1 if "crash" in faults else 0) == (expected, safe)
+                               crashes=1 if "crash" in faults else 0,
+                               no_recovery_wait=bug == "no-recovery-wait") == (expected, safe)
     result = modelcheck.explore(Lease(bug=bug, faults=faults, **params), "bfs", keep_going=True)
     assert result.complete and result.distinct_states == expected
     assert result.invariants == {"lease_safety": "holds" if safe else "violated"}
@@ -173,6 +195,41 @@ def test_no_grace_gives_two_holders_under_skew_in_eight_steps():
         "n2 <- Grant(from=server)",
     ]
     assert Lease().explain("lease_safety", trace.last_state) == "n1 and n2 both hold a valid lease"
+
+
+def test_no_recovery_wait_grants_twice_after_a_server_restart_in_eight_steps():
+    assert modelcheck.explore(Lease(bug="no-recovery-wait", faults="skew=1"), "bfs").ok
+    result = modelcheck.explore(Lease(bug="no-recovery-wait", faults="skew=1,crash=1"), "bfs")
+    trace = result.violations[0]
+    assert trace.property == "lease_safety"
+    assert trace.faults == {"network": "unordered", "crashes": 1, "skew": 1}
+    labels = [s.label for s in trace.steps]
+    assert labels == [
+        "client -> n1 Acquire(n1)",
+        "server <- Request(from=n1)",
+        "n1 <- Grant(from=server)",
+        "client -> n2 Acquire(n2)",
+        "crash server",  # forgets that n1 holds the lease
+        "restart server",
+        "server <- Request(from=n2)",  # granted at once: n1's term is still running
+        "n2 <- Grant(from=server)",
+    ]
+    assert len(trace) == 8 and "crash server" in labels and "restart server" in labels
+    assert Lease().explain("lease_safety", trace.last_state) == "n1 and n2 both hold a valid lease"
+
+
+def test_a_restarted_server_waits_a_full_term_before_granting():
+    """The correct spec, on the bug's path: after the restart the server holds the lease
+    itself and queues n2's request until its free timer (lease + grace) fires."""
+    spec = Lease(faults="skew=1,crash=1")
+    state = spec.initial_states()[0]
+    for label in ["client -> n1 Acquire(n1)", "server <- Request(from=n1)", "n1 <- Grant(from=server)",
+                  "client -> n2 Acquire(n2)", "crash server", "restart server",
+                  "server <- Request(from=n2)"]:
+        (state,) = [nxt for action, nxt in spec.successors(state) if spec.format_action(action) == label]
+    assert spec.state_of(state, "server") == ("server", frozenset({"n2"}), True)
+    assert state.timers.server == (("free", 7),)
+    assert list(spec.in_flight(state)) == []  # n2's request queued, no Grant sent
 
 
 @pytest.mark.parametrize("grace, states, steps", [
