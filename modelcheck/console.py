@@ -123,7 +123,10 @@ def print_summary(console: Console, result: Result, action_kinds: tuple[str, ...
         table.add_row("resumed", f"from a checkpoint, after {result.stats['resumed_after']:.2f} s of search")
     if "checkpoint" in result.stats:
         where = str(Path(result.stats["checkpoint"]).parent)
-        table.add_row("checkpoint", f"saved: continue with --resume {where}")
+        if result.stats.get("checkpoint_is_periodic"):  # stopped at once, by a second Ctrl-C
+            table.add_row("checkpoint", f"the last periodic save: continue with --resume {where}")
+        else:
+            table.add_row("checkpoint", f"saved: continue with --resume {where}")
     table.add_row("deadlock check", "on" if result.deadlock_checked else "off")
     console.print(table)
 

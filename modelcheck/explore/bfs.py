@@ -125,7 +125,7 @@ def bfs(spec: Spec, options: Options, progress: ProgressFn | None = None, *, exa
 
     def snapshot() -> dict:
         """The search as it stands, for a checkpoint: a state taken from the queue but not
-        (fully) expanded goes back to its front, to be expanded again on resume."""
+        yet expanded (periodic saves come between expansions) goes back to its front."""
         pending = done < cur
         return {"seen": array("q", seen) if not exact else set(seen), "parent": parent, "via": via,
                 "queue": ([s] if pending else []) + list(queue), "coverage": coverage, "n": n,
@@ -147,6 +147,7 @@ def bfs(spec: Spec, options: Options, progress: ProgressFn | None = None, *, exa
     thresholds = gc.get_threshold()
     gc.set_threshold(max(thresholds[0], 100_000), *thresholds[1:])
     at_bound = False
+    torn = False  # stopped at once, anywhere: the search in memory is no checkpoint
     restore_interrupts = run.defer_interrupts()
     try:
         while queue:
@@ -193,8 +194,9 @@ def bfs(spec: Spec, options: Options, progress: ProgressFn | None = None, *, exa
             if n >= max_states > 0 and queue:
                 run.cut("max_states")
                 break
-    except KeyboardInterrupt:
-        run.cut("interrupted")
+    except KeyboardInterrupt:  # a second Ctrl-C: it may have come mid-expansion, with new
+        run.cut("interrupted")  # states in the visited set but not yet queued
+        torn = True
     except Exception as exc:  # a bug in the spec: report it with the trace that led there
         if checking < 0 and isinstance(exc, TypeError):  # the state to name, if one was unhashable
             t = _first_unhashable(successors, s, t)
@@ -202,7 +204,11 @@ def bfs(spec: Spec, options: Options, progress: ProgressFn | None = None, *, exa
     finally:
         restore_interrupts()
         gc.set_threshold(*thresholds)
-    if saver is not None and queue and not at_bound and run.result.error is None and (
+    if saver is not None and torn:
+        if saver.saved:  # resuming from the last periodic save redoes the search since
+            run.result.stats["checkpoint"] = saver.path
+            run.result.stats["checkpoint_is_periodic"] = True
+    elif saver is not None and queue and not at_bound and run.result.error is None and (
             {"time_limit", "interrupted", "memory_limit", "max_states"} & set(run.result.cut_by)):
         run.result.stats["checkpoint"] = saver.save(snapshot())
     deepest = depth + 1 if n > level_end else depth

@@ -88,7 +88,8 @@ class Checkpointer:
         self.every = options.checkpoint_every
         self.identity = _identity(spec, options, exact)
         self.last = time.monotonic()
-        self.saved = 0
+        self.saved = 0  # saves by this run
+        self.path = os.path.join(self.directory, FILE)
         try:
             os.makedirs(self.directory, exist_ok=True)
         except OSError as exc:
@@ -100,7 +101,7 @@ class Checkpointer:
     def save(self, search: dict) -> str:
         data = {"format": FORMAT, "version": VERSION, "probe": hash_probe(),
                 "python": sys.version.split()[0], **self.identity, "search": search}
-        path = os.path.join(self.directory, FILE)
+        path = self.path
         fd, tmp = tempfile.mkstemp(prefix=".checkpoint-", dir=self.directory)
         try:
             with os.fdopen(fd, "wb") as f:

@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from modelcheck import SpecError, explore
+from modelcheck import SpecError, explore, invariant
 from modelcheck.explore.checkpoint import FILE
 from modelcheck.specs.twophase import TwoPhase
 
@@ -158,6 +158,41 @@ def test_ctrl_c_while_a_violation_is_being_checked_loses_nothing(tmp_path):
     assert CheckedLate.fired and "interrupted" in part.cut_by
     found = part.violations or explore(spec, "bfs", exact=True, resume=str(tmp_path)).violations
     assert [t.steps for t in found] == [t.steps for t in full.violations] and len(full.violations[0]) == 8
+
+
+@pytest.mark.parametrize("at, periodic", [((70, 0), True), ((1, 0), False)])
+def test_a_second_ctrl_c_keeps_only_the_last_periodic_save(tmp_path, at, periodic):
+    # A second Ctrl-C stops at once, here while the first of two new states is checked
+    # ((70, 0) and (69, 1) from (69, 0); (1, 0) and (0, 1) from the start), the second
+    # already in the visited set but not queued: saving that search lost the second state
+    # on resume (9,999 and 9,901 states of 10,000).  The last periodic save is kept instead, and resuming
+    # from it gives the uninterrupted result; before any periodic save nothing is saved.
+    import signal
+
+    from models import Diamond
+
+    class TwiceInterrupted(Diamond):
+        fired = False
+
+        @invariant
+        def not_corner(self, s):
+            if s == at and not TwiceInterrupted.fired:
+                TwiceInterrupted.fired = True
+                os.kill(os.getpid(), signal.SIGINT)
+                os.kill(os.getpid(), signal.SIGINT)
+            return s != (self.n, self.n)
+
+    spec = TwiceInterrupted(n=99)
+    TwiceInterrupted.fired = True
+    full = explore(spec, "bfs", exact=True)
+    TwiceInterrupted.fired = False
+    part = explore(spec, "bfs", exact=True, checkpoint=str(tmp_path), checkpoint_every=1e-9)
+    assert TwiceInterrupted.fired and part.cut_by == ["interrupted"]
+    if not periodic:
+        assert "checkpoint" not in part.stats and not (tmp_path / FILE).exists()
+        return
+    assert part.stats["checkpoint"] == str(tmp_path / FILE) and part.stats["checkpoint_is_periodic"]
+    same_search(explore(spec, "bfs", exact=True, resume=str(tmp_path)), full)
 
 
 COUNTER = '''
