@@ -275,7 +275,7 @@ def measure_python(ctx, w: Workload, impl: str) -> dict:
                    short=f"child died ({exitcode})")
     out["wall"] = out["spawned"] = wall
     if IMPLS[impl][0] == "python" and "exception" not in out:
-        out["wall"], out["command_exit"] = time_command(w, impl)
+        out["wall"], out["command_problem"] = time_command(w, impl, out)
     return out
 
 
@@ -292,17 +292,24 @@ def command(w: Workload, impl: str) -> list[str]:
     return cmd
 
 
-def time_command(w: Workload, impl: str) -> tuple[float, int]:
+def time_command(w: Workload, impl: str, api: dict) -> tuple[float, str | None]:
     """Wall time of :func:`command` from start to exit (interpreter start, imports, search,
-    summary printed, counterexample saved, in a scratch directory), and its exit status."""
+    summary printed, counterexample saved, in a scratch directory), and what is wrong with
+    its answer, if anything: an exit status other than 0 (holds) or 1 (violation) as
+    ``w`` expects, a traceback, or a summary without the state count the call in the
+    spawned process ``api`` found."""
     with tempfile.TemporaryDirectory() as scratch:
         t0 = time.perf_counter()
-        proc = subprocess.run(command(w, impl), cwd=scratch, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                              text=True)
+        proc = subprocess.run(command(w, impl), cwd=scratch, capture_output=True, text=True)
         wall = time.perf_counter() - t0
-    if proc.returncode not in (0, 1):
-        print(proc.stderr, file=sys.stderr)
-    return wall, proc.returncode
+    problem = None
+    if proc.returncode != int(w.bug) or "Traceback" in proc.stderr:
+        problem = f"exited with status {proc.returncode}, expected {int(w.bug)}"
+        tail = proc.stderr.strip().splitlines()[-1:] or ["(no output on stderr)"]
+        problem += f": {tail[0][:200]}"
+    elif f"{api['distinct']:,}" not in proc.stdout:
+        problem = f"its summary does not show the {api['distinct']:,} states the spawned process found"
+    return wall, problem
 
 
 def measure_tlc(w: Workload, impl: str) -> dict:
@@ -324,9 +331,8 @@ def disagreements(w: Workload, results: dict[str, dict]) -> list[str]:
     problems = []
     ok = {impl: r for impl, r in results.items() if "exception" not in r}
     for impl, r in ok.items():
-        if "command_exit" in r and r["command_exit"] != int(w.bug):
-            problems.append(f"{impl}: `{shlex.join(command(w, impl)[1:])}` exited with status {r['command_exit']}, "
-                            f"expected {int(w.bug)}")
+        if r.get("command_problem"):
+            problems.append(f"{impl}: `{shlex.join(command(w, impl)[1:])}` {r['command_problem']}")
         if w.bug != r["verdict"].startswith("violated"):
             problems.append(f"{impl}: verdict {r['verdict']!r}, expected "
                             f"{'a violation' if w.bug else 'holds'}")
@@ -373,7 +379,8 @@ def report(rows: list[tuple[Workload, dict[str, dict], list[str]]]) -> list[str]
     lines += ["", "*verdict after*: the command a user runs, start to exit (for modelcheck `python -m modelcheck "
               "explore ...`); *spawned process*: a fresh Python process (multiprocessing's spawn) importing "
               "modelcheck and calling `modelcheck.explore` (the reference: its hand loop), without the command "
-              "line's own imports and output."]
+              "line's own imports and output. Distinct states, search time and peak RSS of the Python rows "
+              "are the spawned process's."]
     if any(r.get("peak_note") for _, results, _ in rows for r in results.values()):
         lines += ["", "\\* parent's peak + workers x the largest reaped worker's peak (an upper bound: "
                   "pages shared after fork count twice); \\*\\* no worker reaped: the parent's peak only."]
@@ -428,10 +435,10 @@ def main(argv: list[str] | None = None) -> int:
         (args.with_symmetry or not opts.get("symmetry")) and (args.with_workers or opts.get("workers", 1) == 1))]
 
     ctx = multiprocessing.get_context("spawn")
-    command = "python " + shlex.join([os.path.relpath(sys.argv[0]) if sys.argv[0] else "tlc.py",
+    invocation = "python " + shlex.join([os.path.relpath(sys.argv[0]) if sys.argv[0] else "tlc.py",
                                       *(sys.argv[1:] if argv is None else argv)])
     tlc_version = run_tlc_version()
-    lines = [f"`{command}`", "", *engine.machine(), f"- TLC: {tlc_version} ({tlc_jar()}), java {java()}",
+    lines = [f"`{invocation}`", "", *engine.machine(), f"- TLC: {tlc_version} ({tlc_jar()}), java {java()}",
              f"- {args.repeat} run(s) of each implementation per workload, alternating, each in a fresh "
              "process; the fastest shown", ""]
     rows = []

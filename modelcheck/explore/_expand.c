@@ -1,13 +1,15 @@
 /* The per-transition part of the breadth-first search, compiled.
  *
- * expand(successors, fp_of, seen, coverage, kind_of) -> (transitions, new)
+ * expand(successors, fp_of, seen, coverage, kind_of, pair_of) -> (transitions, new)
  *
  * Walks the (action, state) pairs a spec's successors() gave for one state, as the loop
  * in bfs.py does: counts each action under its kind in ``coverage`` (a string action
  * itself, a tuple action's first item, else kind_of(action)), fingerprints the state
  * (``hash`` when fp_of is None, else fp_of(state)), and adds the fingerprints not in
  * ``seen`` to it.  Returns the number of pairs and the list of (index, state) of the new
- * states, in order; the caller numbers, links, queues and checks them.  Optional: bfs.py
+ * states, in order; the caller numbers, links, queues and checks them.  An item that is not
+ * a tuple of two goes through pair_of (Python's own unpacking, for the same errors as the
+ * Python loop).  Optional: bfs.py
  * runs the same loop in Python (expand_py) when this module was not built.
  */
 #define PY_SSIZE_T_CLEAN
@@ -55,12 +57,13 @@ fail:
 static PyObject *
 expand(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 5) {
-        PyErr_SetString(PyExc_TypeError, "expand() takes 5 arguments");
+    (void)module;
+    if (nargs != 6) {
+        PyErr_SetString(PyExc_TypeError, "expand() takes 6 arguments");
         return NULL;
     }
     PyObject *successors = args[0], *fp_of = args[1], *seen = args[2], *coverage = args[3],
-             *kind_of = args[4];
+             *kind_of = args[4], *pair_of = args[5];
     if (!PySet_Check(seen) || !PyDict_Check(coverage)) {
         PyErr_SetString(PyExc_TypeError, "expand(): seen must be a set and coverage a dict");
         return NULL;
@@ -77,17 +80,16 @@ expand(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     PyObject *item;
     while ((item = PyIter_Next(it)) != NULL) {
         PyObject *pair = item;
-        if (!PyTuple_CheckExact(pair)) {  /* any iterable of two, as Python's unpacking takes */
-            pair = PySequence_Tuple(item);
+        if (!PyTuple_CheckExact(pair) || PyTuple_GET_SIZE(pair) != 2) {
+            pair = PyObject_CallOneArg(pair_of, item);  /* a tuple of two, or Python's error */
             Py_DECREF(item);
             if (pair == NULL)
                 goto fail;
-        }
-        if (PyTuple_GET_SIZE(pair) != 2) {
-            PyErr_Format(PyExc_ValueError,
-                         "successors() must give (action, state) pairs, got %zd items", PyTuple_GET_SIZE(pair));
-            Py_DECREF(pair);
-            goto fail;
+            if (!PyTuple_CheckExact(pair) || PyTuple_GET_SIZE(pair) != 2) {
+                PyErr_SetString(PyExc_TypeError, "expand(): pair_of must return a tuple of two");
+                Py_DECREF(pair);
+                goto fail;
+            }
         }
         PyObject *action = PyTuple_GET_ITEM(pair, 0), *state = PyTuple_GET_ITEM(pair, 1);
         if (count_kind(coverage, action, kind_of) < 0) {
@@ -138,12 +140,16 @@ fail:
 
 static PyMethodDef methods[] = {
     {"expand", (PyCFunction)(void (*)(void))expand, METH_FASTCALL,
-     "expand(successors, fp_of, seen, coverage, kind_of) -> (transitions, [(index, state) of the new states])"},
+     "expand(successors, fp_of, seen, coverage, kind_of, pair_of) -> (transitions, [(index, state) of the new states])"},
     {NULL, NULL, 0, NULL},
 };
 
 static struct PyModuleDef module = {
-    PyModuleDef_HEAD_INIT, "_expand", "The breadth-first search's per-transition loop, compiled.", -1, methods,
+    PyModuleDef_HEAD_INIT,
+    .m_name = "_expand",
+    .m_doc = "The breadth-first search's per-transition loop, compiled.",
+    .m_size = -1,
+    .m_methods = methods,
 };
 
 PyMODINIT_FUNC

@@ -20,7 +20,13 @@ from .run import CHECK_EVERY, Options, ProgressFn, Run, admit_initial, coverage_
 __all__ = ["bfs"]
 
 
-def expand_py(successors, fp_of, seen: set, coverage: dict, kind_of) -> tuple[int, list]:
+def pair_of(item) -> tuple:
+    """An (action, state) pair unpacked as Python unpacks it (the same errors)."""
+    action, state = item
+    return action, state
+
+
+def expand_py(successors, fp_of, seen: set, coverage: dict, kind_of, pair_of=pair_of) -> tuple[int, list]:
     """The per-transition part of the search: count each action under its kind in
     ``coverage`` (a string action, a tuple action's first item, else ``kind_of(action)``),
     add the fingerprints (``fp_of``, None: ``hash``) of the states not yet ``seen``, and
@@ -59,8 +65,6 @@ def _first_unhashable(successors, state, default):
         return next((t for _, t in successors(state) if not hashable(t)), default)
     except Exception:
         return default
-
-
 
 
 def bfs(spec: Spec, options: Options, progress: ProgressFn | None = None, *, exact: bool = False):
@@ -169,7 +173,7 @@ def bfs(spec: Spec, options: Options, progress: ProgressFn | None = None, *, exa
                     saver.save(snapshot())
                 if run.stop:
                     break
-            count, new = expand(successors(s), fp_arg, seen, coverage, action_kind)
+            count, new = expand(successors(s), fp_arg, seen, coverage, action_kind, pair_of)
             for k, t in new:
                 link(cur)
                 step(k)
