@@ -5,7 +5,8 @@
     python benchmarks/fuzz.py --only raft-election -p servers=5 --faults crash=1
 
 For every spec of ``modelcheck.library()`` with bug variants, every variant, and every
-fault model (actor protocols: none and ``crash=1`` unless ``--faults`` says otherwise):
+fault model (actor protocols: the spec's own, and the same plus one crash, as ``modelcheck
+zoo`` hunts them, e.g. lease ``skew=1,crash=1``; unless ``--faults`` says otherwise):
 
 * BFS, bounded by ``--bfs-time-limit`` (60 s): the shortest counterexample, or how far it got;
 * ``modelcheck.fuzz.fuzz`` with ``--seeds`` different seeds: how many seeds found the bug, the
@@ -33,8 +34,7 @@ from dataclasses import dataclass, field
 from modelcheck import build, explore, library
 from modelcheck.fuzz import fuzz
 from modelcheck.spec import SpecError
-
-DEFAULT_FAULTS = ("none", "crash=1")
+from modelcheck.zoo import fault_models
 
 
 @dataclass
@@ -124,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--bfs-time-limit", type=float, default=60.0, help="seconds for BFS (default 60)")
     ap.add_argument("--only", action="append", default=[], metavar="SPEC", help="only this spec (repeatable)")
     ap.add_argument("--faults", action="append", default=[], metavar="FAULTS",
-                    help=f"fault models for actor protocols, 'none' for none (default: {', '.join(DEFAULT_FAULTS)})")
+                    help="fault models for actor protocols, 'none' for none (default: the spec's own, then that plus one crash)")
     ap.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE",
                     help="set a parameter on every spec that has it, e.g. -p servers=5")
     ap.add_argument("--quick", action="store_true", help="3 seeds, BFS limited to 10 s")
@@ -137,7 +137,8 @@ def main(argv: list[str] | None = None) -> int:
         if not cls.bugs or (args.only and name not in args.only):
             continue
         own = {k: v for k, v in params.items() if k in cls.param_specs()}
-        models = (args.faults or DEFAULT_FAULTS) if getattr(cls, "supports_faults", False) else ("none",)
+        models = (args.faults or [f or "none" for f in fault_models(cls)]) if getattr(
+            cls, "supports_faults", False) else ("none",)
         for bug in cls.bugs:
             for faults in models:
                 row = Row(name, bug, faults, own)
