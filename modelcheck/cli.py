@@ -331,7 +331,7 @@ def show(file: str, as_json: bool, fmt: str, output: str | None) -> None:
     if as_json:
         click.echo(json.dumps(data, indent=1))
         return
-    desc, why = _property_notes(data)
+    desc, why = _property_notes(data, file)
     if fmt == "text" and output is None:
         out = _out()
         for line in render_trace(data, desc, why):
@@ -358,20 +358,20 @@ def show(file: str, as_json: bool, fmt: str, output: str | None) -> None:
     _err().print(f"wrote {escape(str(output))}")
 
 
-def _property_notes(data: dict[str, Any]) -> tuple[str | None, str | None]:
+def _property_notes(data: dict[str, Any], file: str) -> tuple[str | None, str | None]:
     """The violated property's description and, when the spec can be rebuilt and re-executes
     the trace to the same last state, its explanation of the witnesses (Spec.explain)."""
+    from .replay import spec_from_trace, spec_reference
+
     try:
-        cls = registry.resolve(data["spec"])
+        cls = registry.resolve(spec_reference(data["spec"], file))
         desc = cls.describe_property(data["property"]) if data["kind"] in ("invariant", "example") else None
     except (SpecError, KeyError):
         return None, None  # the file is readable without its spec
     if data["kind"] != "invariant":
         return desc, None
-    from .replay import spec_from_trace
-
     try:
-        spec = spec_from_trace(data)
+        spec = spec_from_trace(data, file)
         trace = rebuild(spec, "invariant", data["property"], data["initial"]["index"],
                         [step["index"] for step in data["steps"]], strategy="replay", seed=None)
         last = data["steps"][-1]["state"] if data["steps"] else data["initial"]["state"]
@@ -395,7 +395,7 @@ def replay(file: str) -> None:
 
     try:
         data = read_trace(file)
-        spec = spec_from_trace(data)
+        spec = spec_from_trace(data, file)
         outcome = run_replay(data, spec)
     except TraceFileError as exc:
         fail(str(exc))

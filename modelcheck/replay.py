@@ -17,17 +17,18 @@ The outcome is one of
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import attrs
 
 from . import registry
 from .explore.run import describe_exception, shown
-from .spec import Spec
+from .spec import Spec, SpecError
 from .trace.format import encode_state
 from .trace.render import state_diff
 
-__all__ = ["Replay", "replay", "spec_from_trace"]
+__all__ = ["Replay", "replay", "spec_from_trace", "spec_reference"]
 
 
 @attrs.frozen
@@ -42,9 +43,33 @@ class Replay:
         return {"reproduced": 1, "fixed": 0, "diverged": 3}[self.outcome]
 
 
-def spec_from_trace(data: dict[str, Any]) -> Spec:
-    """Build the spec a trace was recorded against (SpecError if it cannot be)."""
-    return registry.build(data["spec"], data["params"], faults=data.get("faults") or None)
+def spec_from_trace(data: dict[str, Any], trace_file: str | Path | None = None,
+                    root: str | Path | None = None) -> Spec:
+    """Build the spec a trace was recorded against (SpecError if it cannot be).
+
+    A spec file recorded by a relative path (``./counter.py``, as the user typed it) is
+    looked up from ``root`` (pytest's rootdir) or else the working directory, then from
+    the trace file's folder and each folder above it: a trace is saved under
+    ``<where the run started>/counterexamples/``, and may be replayed from anywhere."""
+    return registry.build(spec_reference(data["spec"], trace_file, root), data["params"],
+                          faults=data.get("faults") or None)
+
+
+def spec_reference(ref: str, trace_file: str | Path | None = None, root: str | Path | None = None) -> str:
+    """A trace's spec reference with a relative spec file made absolute where it is found
+    (see :func:`spec_from_trace`); SpecError when it is found nowhere."""
+    target, colon, cls_name = registry.split(ref)
+    if not registry.is_file(target) or Path(target).is_absolute():
+        return ref
+    bases = [Path(root) if root is not None else Path.cwd()]
+    if trace_file is not None:
+        bases += Path(trace_file).resolve().parents
+    for base in bases:
+        if (base / target).is_file():
+            return str(base / target) + colon + cls_name
+    where = f"{bases[0]}" + (" or above the trace's folder" if trace_file is not None else "")
+    raise SpecError(f"the trace's spec file {target!r} is not in {where}; replay it from the "
+                    "directory it was recorded in")
 
 
 def replay(data: dict[str, Any], spec: Spec | None = None) -> Replay:

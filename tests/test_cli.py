@@ -85,6 +85,25 @@ def test_module_spec_from_the_working_directory(tmp_path):
     assert "invariant not_corner violated after 4 steps" in r.stdout
 
 
+def test_a_trace_of_a_spec_file_replays_and_shows_from_another_directory(tmp_path):
+    # recorded as './my_models.py' from project/ and saved under project/counterexamples/
+    project = tmp_path / "project"
+    project.mkdir()
+    shutil.copy(MODELS, project / "my_models.py")
+    assert modelcheck("explore", "./my_models.py:Diamond", "-p", "n=2", cwd=project).returncode == 1
+    (saved,) = (project / "counterexamples").glob("*.json")
+    assert json.loads(saved.read_text())["spec"] == "./my_models.py:Diamond"
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    r = modelcheck("replay", saved, cwd=elsewhere)
+    assert r.returncode == 1 and r.stdout.startswith("reproduced"), r.stdout + r.stderr
+    assert modelcheck("show", saved, cwd=elsewhere).returncode == 0
+    (project / "my_models.py").unlink()
+    r = modelcheck("replay", saved, cwd=elsewhere)
+    assert r.returncode == 2
+    assert "the trace's spec file './my_models.py' is not in" in r.stderr and "Traceback" not in r.stderr
+
+
 @pytest.mark.parametrize("args, message", [
     (["explore", "nosuch"], "unknown spec 'nosuch'"),
     (["explore", "twophase", "-p", "nodes=3"], "unknown parameter 'nodes'"),

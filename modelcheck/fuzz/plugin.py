@@ -36,7 +36,6 @@ import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis.errors import InvalidArgument
 
-from .. import registry
 from ..explore.run import spec_raised
 from ..replay import replay, spec_from_trace
 from ..spec import SpecError
@@ -121,15 +120,6 @@ def _known_bug(spec: Any, data: dict[str, Any]) -> bool:
     return isinstance(bug, str) and bug in type(spec).bugs
 
 
-def _from_root(ref: str, root: Path) -> str:
-    """A spec reference with a relative file path made absolute against ``root``: the trace was
-    recorded from there, and pytest may run in a subdirectory."""
-    target, colon, cls_name = registry.split(ref)
-    if registry.is_file(target) and not Path(target).is_absolute():
-        return str(root / target) + colon + cls_name
-    return ref
-
-
 class CounterexampleFile(pytest.File):
     """A counterexample file: one regression test."""
 
@@ -145,7 +135,8 @@ class CounterexampleItem(pytest.Item):
         name = self.path.name
         try:
             data = read_trace(str(self.path))
-            spec = spec_from_trace({**data, "spec": _from_root(data["spec"], Path(self.config.rootpath))})
+            # a spec file is found from the rootdir (pytest may run in a subdirectory)
+            spec = spec_from_trace(data, self.path, root=self.config.rootpath)
             outcome = replay(data, spec)
         except (TraceFileError, SpecError) as exc:
             raise ReplayFailed(f"cannot replay {name}: {exc}") from None
