@@ -14,42 +14,11 @@ from collections import deque
 from typing import Hashable
 
 from ..spec import Spec, action_kind
+from .expand import expand, pair_of
 from .fingerprint import visited_key, visited_stats
 from .run import CHECK_EVERY, Options, ProgressFn, Run, admit_initial, coverage_of, trace_path
 
 __all__ = ["bfs"]
-
-
-def pair_of(item) -> tuple:
-    """An (action, state) pair unpacked as Python unpacks it (the same errors)."""
-    action, state = item
-    return action, state
-
-
-def expand_py(successors, fp_of, seen: set, coverage: dict, kind_of, pair_of=pair_of) -> tuple[int, list]:
-    """The per-transition part of the search: count each action under its kind in
-    ``coverage`` (a string action, a tuple action's first item, else ``kind_of(action)``),
-    add the fingerprints (``fp_of``, None: ``hash``) of the states not yet ``seen``, and
-    return the number of transitions and the (index, state) of the new states, in order.
-    _expand.c is the same loop compiled (about 10% of twophase-7's whole search); this
-    one runs where it was not built (no C compiler at install)."""
-    fp_of = fp_of or hash
-    new = []
-    k = -1
-    for k, (a, t) in enumerate(successors):
-        kind = a if a.__class__ is str else a[0] if a.__class__ is tuple and a else kind_of(a)
-        coverage[kind] = coverage.get(kind, 0) + 1
-        fp = fp_of(t)
-        if fp not in seen:
-            seen.add(fp)
-            new.append((k, t))
-    return k + 1, new
-
-
-try:
-    from ._expand import expand
-except ImportError:
-    expand = expand_py
 
 
 def _first_unhashable(successors, state, default):

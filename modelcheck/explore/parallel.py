@@ -67,6 +67,7 @@ from typing import Any, Callable, Hashable
 
 from ..result import Result
 from ..spec import Spec, SpecError, action_kind
+from .expand import pair_of, shard_expand
 from .fingerprint import fingerprint_function, stable_fingerprint, visited_key, visited_stats
 from .run import (CHECK_EVERY, SUCCESSORS_RAISED, Options, Progress, ProgressFn, Run, admit_initial, coverage_of,
                   describe_exception, follow, resident_memory)
@@ -95,6 +96,20 @@ def key_function(spec: Spec, exact: bool, symmetry: bool) -> Callable[[Any], Has
 def _describe(exc: BaseException, what: str) -> str:
     """The message Run.failed gives, made where the traceback still is (in the shard)."""
     return describe_exception(exc, what)
+
+
+def _failing_step(successors: Callable, state: Any, key_of: Callable) -> tuple[int, Any]:
+    """``(k, t)``: the index of the successor of ``state`` whose handling raised (the last
+    one handled when the spec's successors itself raised; -1 before the first) and that
+    successor, found by going over them again (successors are a function of the state)."""
+    k, t = -1, None
+    try:
+        for k, (a, t) in enumerate(successors(state)):
+            action_kind(a)
+            key_of(t)
+    except Exception:
+        pass
+    return k, t
 
 
 class Shard:
@@ -173,6 +188,7 @@ class Shard:
         held = self.held = {}
         shared = self.shared
         send, add = sent.add, seen.add
+        key_arg = None if key_of is hash else key_of  # None: the compiled loop calls hash() itself
         successors = self.spec.successors
         coverage: dict = {}
         transitions = 0
@@ -189,21 +205,10 @@ class Shard:
                     break
             k = -1
             try:
-                if shared is None:  # fingerprints, the same in every shard
-                    for k, (a, t) in enumerate(successors(s)):
-                        kind = a if a.__class__ is str else a[0] if a.__class__ is tuple and a else action_kind(a)
-                        coverage[kind] = coverage.get(kind, 0) + 1
-                        key = key_of(t)
-                        if key % count == me:
-                            if key in seen:  # seen holds this level's own candidates too
-                                continue
-                            add(key)
-                            mine[key] = (path + (k,), t)
-                        elif key not in sent:
-                            send(key)
-                            p = path + (k,)
-                            held[key] = (p, t)
-                            out[key % count].append((key, p))
+                if shared is None:  # fingerprints, the same in every shard (seen holds this
+                    # level's own candidates too)
+                    k = shard_expand(successors(s), key_arg, count, me, seen, sent, coverage, action_kind,
+                                     pair_of, mine, held, out, path) - 1
                 else:  # this process's keys filter what it has met; the shared key only for the rest
                     for k, (a, t) in enumerate(successors(s)):
                         kind = a if a.__class__ is str else a[0] if a.__class__ is tuple and a else action_kind(a)
@@ -223,6 +228,8 @@ class Shard:
                             held[key] = (p, t)
                             out[owner].append((key, p))
             except Exception as exc:  # reported at the transition it happened on
+                if shared is None:  # the loop above does not say where it failed
+                    k, t = _failing_step(successors, s, key_of)
                 done = 0 if k < 0 else k + 1
                 if k >= 0:
                     try:
