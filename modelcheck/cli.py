@@ -364,7 +364,7 @@ def _property_notes(data: dict[str, Any], file: str) -> tuple[str | None, str | 
     from .replay import spec_from_trace, spec_reference
 
     try:
-        cls = registry.resolve(spec_reference(data["spec"], file))
+        cls = registry.resolve(spec_reference(data, file))
         desc = cls.describe_property(data["property"]) if data["kind"] in ("invariant", "example") else None
     except (SpecError, KeyError):
         return None, None  # the file is readable without its spec

@@ -45,31 +45,33 @@ class Replay:
 
 def spec_from_trace(data: dict[str, Any], trace_file: str | Path | None = None,
                     root: str | Path | None = None) -> Spec:
-    """Build the spec a trace was recorded against (SpecError if it cannot be).
-
-    A spec file recorded by a relative path (``./counter.py``, as the user typed it) is
-    looked up from ``root`` (pytest's rootdir) or else the working directory, then from
-    the trace file's folder and each folder above it: a trace is saved under
-    ``<where the run started>/counterexamples/``, and may be replayed from anywhere."""
-    return registry.build(spec_reference(data["spec"], trace_file, root), data["params"],
+    """Build the spec a trace was recorded against (SpecError if it cannot be); a spec file
+    is found as :func:`spec_reference` says."""
+    return registry.build(spec_reference(data, trace_file, root), data["params"],
                           faults=data.get("faults") or None)
 
 
-def spec_reference(ref: str, trace_file: str | Path | None = None, root: str | Path | None = None) -> str:
-    """A trace's spec reference with a relative spec file made absolute where it is found
-    (see :func:`spec_from_trace`); SpecError when it is found nowhere."""
+def spec_reference(data: dict[str, Any], trace_file: str | Path | None = None,
+                   root: str | Path | None = None) -> str:
+    """The trace's spec reference, with a spec file made absolute: the file the trace was
+    saved beside (``spec_file``, its path from the trace's folder) when it is still there,
+    else the path as recorded (``./counter.py``), from ``root`` (pytest's rootdir) or the
+    working directory.  SpecError when neither exists."""
+    ref = data["spec"]
     target, colon, cls_name = registry.split(ref)
     if not registry.is_file(target) or Path(target).is_absolute():
         return ref
-    bases = [Path(root) if root is not None else Path.cwd()]
-    if trace_file is not None:
-        bases += Path(trace_file).resolve().parents
-    for base in bases:
-        if (base / target).is_file():
-            return str(base / target) + colon + cls_name
-    where = f"{bases[0]}" + (" or above the trace's folder" if trace_file is not None else "")
-    raise SpecError(f"the trace's spec file {target!r} is not in {where}; replay it from the "
-                    "directory it was recorded in")
+    tried = []
+    if trace_file is not None and isinstance(data.get("spec_file"), str):
+        tried.append((Path(trace_file).resolve().parent / data["spec_file"]).resolve())
+    tried.append(Path(root if root is not None else Path.cwd()) / target)
+    for path in tried:
+        try:
+            if path.is_file():
+                return str(path) + colon + cls_name
+        except OSError:  # e.g. a name too long for the file system
+            pass
+    raise SpecError(f"the trace's spec file {target!r} is not at {' nor at '.join(map(str, tried))}")
 
 
 def replay(data: dict[str, Any], spec: Spec | None = None) -> Replay:

@@ -93,15 +93,23 @@ def test_a_trace_of_a_spec_file_replays_and_shows_from_another_directory(tmp_pat
     assert modelcheck("explore", "./my_models.py:Diamond", "-p", "n=2", cwd=project).returncode == 1
     (saved,) = (project / "counterexamples").glob("*.json")
     assert json.loads(saved.read_text())["spec"] == "./my_models.py:Diamond"
+    assert json.loads(saved.read_text())["spec_file"] == "../my_models.py"  # from the trace's folder
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
+    # a file of the same name where replay runs, in which the bug is fixed, is not the one
+    (elsewhere / "my_models.py").write_text((project / "my_models.py").read_text().replace(
+        "return s != (self.n, self.n)", "return True"))
     r = modelcheck("replay", saved, cwd=elsewhere)
     assert r.returncode == 1 and r.stdout.startswith("reproduced"), r.stdout + r.stderr
     assert modelcheck("show", saved, cwd=elsewhere).returncode == 0
+    # once the recorded file is gone, the path as typed is read from the working directory
     (project / "my_models.py").unlink()
     r = modelcheck("replay", saved, cwd=elsewhere)
-    assert r.returncode == 2
-    assert "the trace's spec file './my_models.py' is not in" in r.stderr and "Traceback" not in r.stderr
+    assert r.returncode == 0 and r.stdout.startswith("fixed"), r.stdout + r.stderr
+    (elsewhere / "my_models.py").unlink()
+    r = modelcheck("replay", saved, cwd=elsewhere)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert f"the trace's spec file './my_models.py' is not at {project / 'my_models.py'} nor at " in r.stderr
 
 
 @pytest.mark.parametrize("args, message", [

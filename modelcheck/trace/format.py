@@ -5,6 +5,7 @@ Format ``modelcheck.trace`` version 1, one JSON object::
     {
       "format": "modelcheck.trace", "version": 1,
       "spec": "raft-election",            # library name, ./file.py[:Class] or module:Class
+      "spec_file": "../file.py",          # only for a spec file: where it is from this file's folder
       "params": {"servers": 3, ...},      # every parameter, defaults included
       "faults": {"crashes": 1, ...},      # the fault model ({} for plain specs)
       "kind": "invariant",                # invariant | deadlock | error | example

@@ -15,6 +15,7 @@ import stat
 import tempfile
 from pathlib import Path
 
+from .. import registry
 from .format import trace_to_dict
 from .model import Trace
 
@@ -75,7 +76,12 @@ def write_atomic(path: Path, text: str) -> None:
 
 def save_trace(trace: Trace, directory: str | os.PathLike = DEFAULT_DIR) -> Path:
     """Write ``trace`` under ``directory`` and return its path."""
-    text = json.dumps(trace_to_dict(trace), indent=1, sort_keys=False) + "\n"
+    data = trace_to_dict(trace)
+    target = registry.split(trace.spec)[0]
+    if registry.is_file(target):  # so replay finds the very file, from wherever it runs
+        data = {"format": data.pop("format"), "version": data.pop("version"), "spec": data.pop("spec"),
+                "spec_file": os.path.relpath(Path(target).resolve(), Path(directory).resolve()), **data}
+    text = json.dumps(data, indent=1, sort_keys=False) + "\n"
     path = Path(directory) / trace_filename(trace, text)
     write_atomic(path, text)
     return path

@@ -229,6 +229,27 @@ def test_a_spec_file_is_found_from_the_rootdir_when_pytest_runs_in_a_subdirector
     assert json.loads(path.read_text())["spec"] == "./counter.py:Counter"  # the file is left as it was
 
 
+def test_a_trace_saved_by_a_test_in_a_subdirectory_replays_against_that_file(pytester, monkeypatch):
+    # the fixture saves under <rootdir>/counterexamples/ what a test in sub/ found in
+    # sub/counter.py ('./counter.py' from sub/); a counter.py at the rootdir, where the bug
+    # is fixed, is another file
+    pytester.makeini("[pytest]\n")
+    sub = pytester.mkdir("sub")
+    sub.joinpath("counter.py").write_text(COUNTER.format(stride=1, slack=-1))
+    sub.joinpath("test_counter.py").write_text(
+        "def test_counter(modelcheck_fuzz):\n    modelcheck_fuzz('./counter.py:Counter', examples=20, seed=1)\n")
+    monkeypatch.chdir(sub)
+    pytester.runpytest("test_counter.py").assert_outcomes(failed=1)
+    (path,) = (pytester.path / "counterexamples").glob("*.json")
+    assert json.loads(path.read_text())["spec_file"] == "../sub/counter.py"
+    pytester.path.joinpath("counter.py").write_text(COUNTER.format(stride=1, slack=0))
+    for where in (sub, pytester.path):
+        monkeypatch.chdir(where)
+        result = pytester.runpytest(str(path))
+        result.assert_outcomes(failed=1)
+        result.stdout.fnmatch_lines([f"{path.name}: the bug is still there: invariant bounded is still violated*"])
+
+
 def test_deep_profile_runs_more_examples_of_longer_schedules(pytester):
     pytester.makepyfile("""
         from hypothesis import settings
