@@ -293,6 +293,7 @@ def _report(spec: Any, result: Any, as_json: bool, out_dir: str, no_save: bool) 
         click.echo(json.dumps(result_to_dict(result), indent=1, default=str))
     else:
         _print_result(spec, result, traces)
+    save_error = save_error or result.stats.get("checkpoint_error")
     if save_error:
         fail(save_error)
     sys.exit(result.exit_code)

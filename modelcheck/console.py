@@ -123,10 +123,15 @@ def print_summary(console: Console, result: Result, action_kinds: tuple[str, ...
         table.add_row("resumed", f"from a checkpoint, after {result.stats['resumed_after']:.2f} s of search")
     if "checkpoint" in result.stats:
         where = str(Path(result.stats["checkpoint"]).parent)
-        if result.stats.get("checkpoint_is_periodic"):  # stopped at once, by a second Ctrl-C
-            table.add_row("checkpoint", f"the last periodic save: continue with --resume {where}")
+        periodic = result.stats.get("checkpoint_is_periodic")  # stopped at once: states it holds
+        if periodic:
+            table.add_row("checkpoint", f"the last periodic save ({periodic:,} states): continue with "
+                          f"--resume {where}")
         else:
             table.add_row("checkpoint", f"saved: continue with --resume {where}")
+    for note in ("checkpoint_error", "checkpoint_note"):
+        if note in result.stats:
+            table.add_row("checkpoint", str(result.stats[note]))
     table.add_row("deadlock check", "on" if result.deadlock_checked else "off")
     console.print(table)
 

@@ -138,8 +138,8 @@ def bfs(spec: Spec, options: Options, progress: ProgressFn | None = None, *, exa
             if cur == next_tick:
                 next_tick += CHECK_EVERY
                 run.tick(n, transitions, len(queue) + 1, depth)
-                if saver is not None and saver.due():
-                    saver.save(snapshot())
+                if saver is not None and saver.due() and not saver.save_or_note(snapshot, run.result):
+                    saver = None  # the folder cannot take it: go on without checkpoints
                 if run.stop:
                     break
             count, new = expand(successors(s), fp_arg, seen, coverage, action_kind, pair_of)
@@ -180,10 +180,12 @@ def bfs(spec: Spec, options: Options, progress: ProgressFn | None = None, *, exa
     if saver is not None and torn:
         if saver.saved:  # resuming from the last periodic save redoes the search since
             run.result.stats["checkpoint"] = saver.path
-            run.result.stats["checkpoint_is_periodic"] = True
+            run.result.stats["checkpoint_is_periodic"] = saver.saved_states
+        else:
+            run.result.stats["checkpoint_note"] = "none saved: stopped at once before the first periodic save"
     elif saver is not None and queue and not at_bound and run.result.error is None and (
             {"time_limit", "interrupted", "memory_limit", "max_states"} & set(run.result.cut_by)):
-        run.result.stats["checkpoint"] = saver.save(snapshot())
+        saver.save_or_note(snapshot, run.result, final=True)
     deepest = depth + 1 if n > level_end else depth
     return run.finish(n, transitions, deepest, coverage_of(coverage, heads=True),
                       **visited_stats(spec, options, n, exact, transitions))

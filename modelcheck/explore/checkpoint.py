@@ -27,7 +27,7 @@ import pickle
 import sys
 import tempfile
 import time
-from typing import Any
+from typing import Any, Callable
 
 from ..registry import reference
 from ..spec import Spec, SpecError
@@ -98,6 +98,19 @@ class Checkpointer:
     def due(self) -> bool:
         return time.monotonic() - self.last >= self.every
 
+    def save_or_note(self, snapshot: Callable[[], dict], result: Any, final: bool = False) -> bool:
+        """Save ``snapshot()`` (``final``: the one to resume from, named in the result); where
+        that fails (a full disk, a folder gone) note why in ``result.stats["checkpoint_error"]``
+        rather than stop the search, and say False."""
+        try:
+            path = self.save(snapshot())
+            if final:
+                result.stats["checkpoint"] = path
+        except OSError as exc:
+            result.stats["checkpoint_error"] = f"cannot save the checkpoint in {self.directory}: {exc}"
+            return False
+        return True
+
     def save(self, search: dict) -> str:
         data = {"format": FORMAT, "version": VERSION, "probe": hash_probe(),
                 "python": sys.version.split()[0], **self.identity, "search": search}
@@ -118,6 +131,7 @@ class Checkpointer:
             raise
         self.last = time.monotonic()
         self.saved += 1
+        self.saved_states = search["n"]
         return path
 
 

@@ -195,6 +195,34 @@ def test_a_second_ctrl_c_keeps_only_the_last_periodic_save(tmp_path, at, periodi
     same_search(explore(spec, "bfs", exact=True, resume=str(tmp_path)), full)
 
 
+@pytest.mark.parametrize("bound", [None, 3000])
+def test_a_checkpoint_that_cannot_be_written_is_noted_not_a_spec_error(tmp_path, bound):
+    # the folder goes away mid-search (as a full disk or an unmounted volume would fail it):
+    # the search goes on without checkpoints, to the same result, and says why
+    import shutil
+
+    from models import Diamond
+
+    folder = tmp_path / "ck"
+
+    class FolderGoes(Diamond):
+        @invariant
+        def not_corner(self, s):
+            if s == (40, 0):
+                shutil.rmtree(folder, ignore_errors=True)
+            return s != (self.n, self.n)
+
+    spec = FolderGoes(n=99)
+    full = explore(spec, "bfs", exact=True)
+    r = explore(spec, "bfs", exact=True, checkpoint=str(folder), checkpoint_every=1e-9, max_states=bound)
+    assert r.error is None and "checkpoint" not in r.stats
+    assert r.stats["checkpoint_error"].startswith(f"cannot save the checkpoint in {folder}: ")
+    if bound is None:
+        same_search(r, full)
+    else:
+        assert r.cut_by == ["max_states"] and r.distinct_states >= 3000
+
+
 COUNTER = '''
 from typing import NamedTuple
 from modelcheck import Param, Spec, invariant
