@@ -300,15 +300,23 @@ def time_command(w: Workload, impl: str, api: dict) -> tuple[float, str | None]:
     spawned process ``api`` found."""
     with tempfile.TemporaryDirectory() as scratch:
         t0 = time.perf_counter()
-        proc = subprocess.run(command(w, impl), cwd=scratch, capture_output=True, text=True)
+        try:
+            proc = subprocess.run(command(w, impl), cwd=scratch, capture_output=True, text=True, timeout=3600)
+        except subprocess.TimeoutExpired:
+            return time.perf_counter() - t0, "did not answer within an hour"
         wall = time.perf_counter() - t0
+    shown = re.search(r"^\s*distinct states\s+([\d,]+)\s*$", proc.stdout, re.M)
     problem = None
-    if proc.returncode != int(w.bug) or "Traceback" in proc.stderr:
-        problem = f"exited with status {proc.returncode}, expected {int(w.bug)}"
+    if "Traceback" in proc.stderr:
+        problem = "printed a traceback: " + proc.stderr.strip().splitlines()[-1][:200]
+    elif proc.returncode != int(w.bug):
         tail = proc.stderr.strip().splitlines()[-1:] or ["(no output on stderr)"]
-        problem += f": {tail[0][:200]}"
-    elif f"{api['distinct']:,}" not in proc.stdout:
-        problem = f"its summary does not show the {api['distinct']:,} states the spawned process found"
+        problem = f"exited with status {proc.returncode}, expected {int(w.bug)}: {tail[0][:200]}"
+    elif shown is None or shown[1] != f"{api['distinct']:,}":
+        problem = (f"its summary shows {shown[1] if shown else 'no'} distinct states, the spawned process "
+                   f"found {api['distinct']:,}")
+    elif not w.bug and "every reachable state checked" not in proc.stdout:
+        problem = "its summary does not say every reachable state was checked"
     return wall, problem
 
 
