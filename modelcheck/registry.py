@@ -120,8 +120,12 @@ def _import(name: str) -> Any:
 
 
 def split(ref: str) -> tuple[str, str, str]:
-    """``(target, ":", Class)`` of a reference (``("x.py", "", "")`` without a class)."""
-    return ref.partition(":") if not _is_windows_drive(ref) else (ref, "", "")
+    """``(target, ":", Class)`` of a reference (``("x.py", "", "")`` without a class); the
+    colon of a Windows drive (``C:\\proj\\m.py:Counter``) is part of the target."""
+    if not _is_windows_drive(ref):
+        return ref.partition(":")
+    target, colon, cls_name = ref[2:].partition(":")
+    return ref[:2] + target, colon, cls_name
 
 
 def is_file(target: str) -> bool:
