@@ -53,25 +53,31 @@ def spec_from_trace(data: dict[str, Any], trace_file: str | Path | None = None,
 
 def spec_reference(data: dict[str, Any], trace_file: str | Path | None = None,
                    root: str | Path | None = None) -> str:
-    """The trace's spec reference, with a spec file made absolute: the file the trace was
-    saved beside (``spec_file``, its path from the trace's folder) when it is still there,
-    else the path as recorded (``./counter.py``), from ``root`` (pytest's rootdir) or the
-    working directory.  SpecError when neither exists."""
+    """The trace's spec reference, with a spec file made absolute.  A trace saved with
+    ``spec_file`` (the file's path from the trace's folder) is replayed against that file
+    only: another file of the same name found elsewhere could say "fixed" of a bug that
+    is still there.  An older trace (no ``spec_file``) is read against the path as
+    recorded, from ``root`` (pytest's rootdir) or the working directory.  SpecError when
+    the file is not there."""
     ref = data["spec"]
     target, colon, cls_name = registry.split(ref)
-    if not registry.is_file(target) or Path(target).is_absolute():
+    if not registry.is_file(target):
         return ref
-    tried = []
-    if trace_file is not None and isinstance(data.get("spec_file"), str):
-        tried.append((Path(trace_file).resolve().parent / data["spec_file"]).resolve())
-    tried.append(Path(root if root is not None else Path.cwd()) / target)
-    for path in tried:
-        try:
-            if path.is_file():
-                return str(path) + colon + cls_name
-        except OSError:  # e.g. a name too long for the file system
-            pass
-    raise SpecError(f"the trace's spec file {target!r} is not at {' nor at '.join(map(str, tried))}")
+    recorded = data.get("spec_file")
+    if trace_file is not None and isinstance(recorded, str):
+        path = (Path(trace_file).resolve().parent / recorded).resolve()
+        why = (f"the trace's spec file {target!r} is not at {path}, where it was from the trace's folder "
+               "when the trace was saved; keep the trace and the spec where they were to each other")
+    else:
+        path = Path(target) if Path(target).is_absolute() else Path(root if root is not None else Path.cwd()) / target
+        why = f"the trace's spec file {target!r} is not at {path}"
+    try:
+        found = path.is_file()
+    except OSError:  # e.g. a name too long for the file system
+        found = False
+    if not found:
+        raise SpecError(why)
+    return str(path) + colon + cls_name
 
 
 def replay(data: dict[str, Any], spec: Spec | None = None) -> Replay:

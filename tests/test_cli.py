@@ -102,14 +102,16 @@ def test_a_trace_of_a_spec_file_replays_and_shows_from_another_directory(tmp_pat
     r = modelcheck("replay", saved, cwd=elsewhere)
     assert r.returncode == 1 and r.stdout.startswith("reproduced"), r.stdout + r.stderr
     assert modelcheck("show", saved, cwd=elsewhere).returncode == 0
-    # once the recorded file is gone, the path as typed is read from the working directory
+    # once the recorded file is gone, the same-named file where replay runs is still not it
     (project / "my_models.py").unlink()
     r = modelcheck("replay", saved, cwd=elsewhere)
-    assert r.returncode == 0 and r.stdout.startswith("fixed"), r.stdout + r.stderr
-    (elsewhere / "my_models.py").unlink()
-    r = modelcheck("replay", saved, cwd=elsewhere)
     assert r.returncode == 2 and "Traceback" not in r.stderr
-    assert f"the trace's spec file './my_models.py' is not at {project / 'my_models.py'} nor at " in r.stderr
+    assert f"the trace's spec file './my_models.py' is not at {project / 'my_models.py'}, where it was" in r.stderr
+    # a project moved with its traces replays
+    shutil.copy(MODELS, project / "my_models.py")
+    project.rename(tmp_path / "moved")
+    r = modelcheck("replay", tmp_path / "moved" / "counterexamples" / saved.name, cwd=elsewhere)
+    assert r.returncode == 1 and r.stdout.startswith("reproduced"), r.stdout + r.stderr
 
 
 @pytest.mark.parametrize("args, message", [

@@ -18,3 +18,13 @@ from modelcheck import registry
 def test_a_reference_splits_into_target_and_class(ref, parts, is_file):
     assert registry.split(ref) == parts
     assert registry.is_file(parts[0]) is is_file
+
+
+@pytest.mark.parametrize("ref, slug", [
+    ("raft-election", "raft-election"), ("my_models:Diamond", "Diamond"), ("./counter.py:Counter", "counter"),
+    ("/abs/x.py", "x"), ("C:\\proj\\m.py:Counter", "m"), ("C:/proj/m.py", "m"),
+])
+def test_a_trace_file_is_named_after_the_spec(ref, slug):
+    from modelcheck.trace.store import _slug
+
+    assert _slug(ref) == slug

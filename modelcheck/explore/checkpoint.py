@@ -109,6 +109,10 @@ class Checkpointer:
         except OSError as exc:
             result.stats["checkpoint_error"] = f"cannot save the checkpoint in {self.directory}: {exc}"
             return False
+        except Exception as exc:  # pickle's errors: a part of a state it cannot store
+            result.stats["checkpoint_error"] = (f"cannot save the checkpoint: a state cannot be pickled: "
+                                                f"{type(exc).__name__}: {exc}")
+            return False
         return True
 
     def save(self, search: dict) -> str:

@@ -105,7 +105,7 @@ def _failing_step(successors: Callable, state: Any, key_of: Callable) -> tuple[i
     k, t = -1, None
     try:
         for k, (a, t) in enumerate(successors(state)):
-            action_kind(a)
+            hash(a if a.__class__ is str else a[0] if a.__class__ is tuple and a else action_kind(a))
             key_of(t)
     except Exception:
         pass

@@ -25,7 +25,8 @@ DEFAULT_DIR = "counterexamples"
 
 
 def _slug(text: str) -> str:
-    text = Path(text.split(":")[0]).stem if (".py" in text or "/" in text) else text.split(":")[-1]
+    target, _, cls_name = registry.split(text)
+    text = Path(target.replace("\\", "/")).stem if registry.is_file(target) else (cls_name or target)
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("_") or "spec"
 
 
@@ -79,8 +80,12 @@ def save_trace(trace: Trace, directory: str | os.PathLike = DEFAULT_DIR) -> Path
     data = trace_to_dict(trace)
     target = registry.split(trace.spec)[0]
     if registry.is_file(target):  # so replay finds the very file, from wherever it runs
+        try:
+            where = os.path.relpath(Path(target).resolve(), Path(directory).resolve())
+        except ValueError:  # on another drive than the folder (Windows): no relative path
+            where = str(Path(target).resolve())
         data = {"format": data.pop("format"), "version": data.pop("version"), "spec": data.pop("spec"),
-                "spec_file": os.path.relpath(Path(target).resolve(), Path(directory).resolve()), **data}
+                "spec_file": where, **data}
     text = json.dumps(data, indent=1, sort_keys=False) + "\n"
     path = Path(directory) / trace_filename(trace, text)
     write_atomic(path, text)

@@ -223,6 +223,18 @@ def test_a_checkpoint_that_cannot_be_written_is_noted_not_a_spec_error(tmp_path,
         assert r.cut_by == ["max_states"] and r.distinct_states >= 3000
 
 
+def test_a_state_that_cannot_be_pickled_is_a_checkpoint_error_not_a_spec_error(tmp_path):
+    from models import Diamond
+
+    class Unpicklable(Diamond):
+        def successors(self, s):
+            return [(a, (x, y, lambda: None) if x == 30 else (x, y)) for a, (x, y, *_) in super().successors(s[:2])]
+
+    r = explore(Unpicklable(n=60), "bfs", checkpoint=str(tmp_path), checkpoint_every=1e-9, exact=True)
+    assert r.error is None
+    assert r.stats["checkpoint_error"].startswith("cannot save the checkpoint: a state cannot be pickled: ")
+
+
 COUNTER = '''
 from typing import NamedTuple
 from modelcheck import Param, Spec, invariant

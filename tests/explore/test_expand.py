@@ -181,3 +181,15 @@ def test_a_parallel_search_is_the_same_whichever_loop_runs(shard_expand, monkeyp
     bug = explore(TwoPhase(rms=3, bug="early-commit"), "bfs", workers=2)
     assert [t.steps for t in bug.violations] == [t.steps for t in explore(TwoPhase(rms=3, bug="early-commit"),
                                                                           "bfs").violations]
+
+
+@pytest.mark.parametrize("pairs, index", [
+    ([("A", 1), ((["x"], 1), 2), ("Z", 3)], 1),  # an unhashable kind: counting it fails
+    ([("A", 1), ("B", [2]), ("Z", 3)], 1),  # an unhashable state
+    ([("A", 1), ("B", 2, 3)], 1),  # not a pair
+])
+def test_a_failing_shard_step_is_found_again_where_it_failed(pairs, index):
+    with pytest.raises(Exception):
+        loops.shard_expand_py(pairs, None, 2, 0, set(), set(), {}, action_kind, loops.pair_of, {}, {}, [[], []], ())
+    k, _ = parallel._failing_step(lambda s: iter(pairs), None, hash)
+    assert k == index
