@@ -1,4 +1,4 @@
-"""The numbers behind three of modelcheck's shortcuts, each measured by running it.
+"""The numbers behind four of modelcheck's shortcuts, each measured by running it.
 
     python benchmarks/reuse.py
 
@@ -9,7 +9,10 @@
   max_term 2, the first 600,000 states) repeat an earlier (node, state, src, message),
   which the actor layer remembers;
 * **orbit keys**: how many of ``--symmetry``'s key lookups on that model are answered
-  from the keys remembered by fingerprint rather than computed.
+  from the keys remembered by fingerprint rather than computed;
+* **compiled loop**: twophase-7's whole search with the compiled per-transition loop
+  (``modelcheck/explore/_expand.c``) against its Python twin (``explore/expand.py``),
+  alternating in one process, and the spec's own successor time for scale.
 
 Counts are exact; times are the best of 5 and vary with the machine's load.
 """
@@ -103,6 +106,48 @@ def orbit_keys() -> str:
             f"lookups, {computed[0]:,} computed ({1 - computed[0] / lookups:.0%} answered from memory)")
 
 
+def compiled_loop() -> str:
+    bfs = importlib.import_module("modelcheck.explore.bfs")
+    loops = importlib.import_module("modelcheck.explore.expand")
+    if not loops.COMPILED:
+        return "compiled loop: not built here (no C compiler at install); nothing to compare"
+    spec = build("twophase", {"rms": 7})
+    best = {"compiled": float("inf"), "python": float("inf")}
+    for _ in range(3):
+        for name, loop in (("compiled", loops.expand), ("python", loops.expand_py)):
+            bfs.expand = loop
+            try:
+                best[name] = min(best[name], timeit.timeit(lambda: explore(spec, "bfs"), number=1))
+            finally:
+                bfs.expand = loops.expand
+    states = list(_states(spec))
+
+    def successors_alone() -> None:
+        successors = spec.successors
+        for s in states:
+            successors(s)
+
+    successors = min(timeit.repeat(successors_alone, number=1, repeat=3))
+    return (f"compiled loop: twophase-7 search {best['compiled']:.2f} s compiled, {best['python']:.2f} s with the "
+            f"Python loop ({best['python'] / best['compiled'] - 1:.0%} slower); the spec's successors alone "
+            f"{successors:.2f} s (best of 3 each)")
+
+
+def _states(spec):
+    """Every reachable state, by a plain BFS (for timing successors alone)."""
+    from collections import deque
+
+    initial = list(spec.initial_states())
+    seen, queue = set(initial), deque(initial)
+    while queue:
+        s = queue.popleft()
+        yield s
+        for _, t in spec.successors(s):
+            if t not in seen:
+                seen.add(t)
+                queue.append(t)
+
+
 if __name__ == "__main__":
-    for measure in (plain_tuples, handler_results, orbit_keys):
+    for measure in (plain_tuples, handler_results, orbit_keys, compiled_loop):
         print(measure(), flush=True)
