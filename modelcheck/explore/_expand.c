@@ -72,14 +72,29 @@ next_pair(PyObject *item, PyObject *pair_of)
     return pair;
 }
 
-/* fp_of(state), or hash(state) when fp_of is None */
+/* What both loops do with one item of successors(): unpack it (next_pair), count its
+ * action in ``coverage``, fingerprint its state (fp_of(state), or hash(state) when fp_of
+ * is None).  Returns the fingerprint and sets *pair (new references; the item is
+ * consumed), or NULL with an exception. */
 static PyObject *
-fingerprint(PyObject *fp_of, PyObject *state)
+visit(PyObject *item, PyObject *pair_of, PyObject *coverage, PyObject *kind_of, PyObject *fp_of,
+      PyObject **pair)
 {
-    if (fp_of != Py_None)
-        return PyObject_CallOneArg(fp_of, state);
-    Py_hash_t h = PyObject_Hash(state);
-    return h == -1 && PyErr_Occurred() ? NULL : PyLong_FromSsize_t(h);
+    *pair = next_pair(item, pair_of);
+    if (*pair == NULL)
+        return NULL;
+    PyObject *fp = NULL, *state = PyTuple_GET_ITEM(*pair, 1);
+    if (count_kind(coverage, PyTuple_GET_ITEM(*pair, 0), kind_of) == 0) {
+        if (fp_of != Py_None) {
+            fp = PyObject_CallOneArg(fp_of, state);
+        } else {
+            Py_hash_t h = PyObject_Hash(state);
+            fp = h == -1 && PyErr_Occurred() ? NULL : PyLong_FromSsize_t(h);
+        }
+    }
+    if (fp == NULL)
+        Py_CLEAR(*pair);
+    return fp;
 }
 
 static PyObject *
@@ -107,19 +122,10 @@ expand(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     Py_ssize_t k = 0;
     PyObject *item;
     while ((item = PyIter_Next(it)) != NULL) {
-        PyObject *pair = next_pair(item, pair_of);
-        if (pair == NULL)
+        PyObject *pair, *fp = visit(item, pair_of, coverage, kind_of, fp_of, &pair);
+        if (fp == NULL)
             goto fail;
-        PyObject *action = PyTuple_GET_ITEM(pair, 0), *state = PyTuple_GET_ITEM(pair, 1);
-        if (count_kind(coverage, action, kind_of) < 0) {
-            Py_DECREF(pair);
-            goto fail;
-        }
-        PyObject *fp = fingerprint(fp_of, state);
-        if (fp == NULL) {
-            Py_DECREF(pair);
-            goto fail;
-        }
+        PyObject *state = PyTuple_GET_ITEM(pair, 1);
         int known = PySet_Contains(seen, fp);
         if (known == 0) {
             PyObject *entry = NULL;
@@ -208,15 +214,12 @@ shard_expand(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     Py_ssize_t k = 0;
     PyObject *item;
     while ((item = PyIter_Next(it)) != NULL) {
-        PyObject *pair = next_pair(item, pair_of);
-        if (pair == NULL)
+        PyObject *pair, *key = visit(item, pair_of, coverage, kind_of, key_of, &pair);
+        if (key == NULL)
             goto fail;
-        PyObject *state = PyTuple_GET_ITEM(pair, 1);
-        PyObject *key = NULL, *rest = NULL, *p = NULL, *entry = NULL;
+        PyObject *state = PyTuple_GET_ITEM(pair, 1), *rest = NULL, *p = NULL, *entry = NULL;
         int err = -1;
-        if (count_kind(coverage, PyTuple_GET_ITEM(pair, 0), kind_of) < 0)
-            goto next;
-        if ((key = fingerprint(key_of, state)) == NULL || (rest = PyNumber_Remainder(key, count)) == NULL)
+        if ((rest = PyNumber_Remainder(key, count)) == NULL)
             goto next;
         Py_ssize_t owner = PyLong_AsSsize_t(rest);
         if (owner == -1 && PyErr_Occurred())
