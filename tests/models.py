@@ -8,17 +8,28 @@ from typing import NamedTuple
 from modelcheck import Param, Spec, invariant, sometimes
 
 
-def reachable(spec) -> set:
-    """Every reachable state of ``spec``, by a plain BFS over whole states (no modelcheck
-    explorer involved), for tests that compare the explorer with it."""
-    init = list(spec.initial_states())
-    seen, queue = set(init), deque(init)
+def closure(initial, successors) -> set:
+    """Every state reachable from ``initial`` by ``successors(state)`` (an iterable of states),
+    by a plain BFS over whole states: no modelcheck explorer involved."""
+    seen, queue = set(initial), deque(initial)
     while queue:
-        for _, t in spec.successors(queue.popleft()):
+        for t in successors(queue.popleft()):
             if t not in seen:
                 seen.add(t)
                 queue.append(t)
     return seen
+
+
+def reachable(spec) -> set:
+    """Every reachable state of ``spec``, for tests that compare the explorer with it."""
+    return closure(list(spec.initial_states()), lambda s: (t for _, t in spec.successors(s)))
+
+
+def explore_by_hand(start, successors, bad) -> tuple[int, bool]:
+    """The distinct states a hand-written reference model reaches from ``start``, and whether
+    ``bad`` holds in any of them: the search every reference model in tests/specs shares."""
+    seen = closure([start], successors)
+    return len(seen), any(map(bad, seen))
 
 
 def deliveries(bag: tuple):

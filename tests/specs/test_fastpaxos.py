@@ -5,7 +5,6 @@ correct spec at the same bounds."""
 from __future__ import annotations
 
 import itertools
-from collections import deque
 
 import pytest
 
@@ -13,7 +12,7 @@ import modelcheck
 from modelcheck import SpecError, build
 from modelcheck.actors.quorum import fast_quorum, fast_quorums_intersect, fast_recovery_votes
 from modelcheck.specs.fastpaxos import FastPaxos
-from models import deliveries
+from models import deliveries, explore_by_hand
 
 # -- quorum arithmetic against brute force over sets of acceptors --------------------------
 
@@ -109,11 +108,9 @@ def reference_fastpaxos_bfs(proposers: int, acceptors: int, rounds: int, values:
     proposed = frozenset(("proposed", f"v{i % values + 1}") for i in range(proposers))
     start = ((1, "preparing", frozenset(), False), tuple((0, 0, "", False) for _ in A),
              add((), prepare(1) + proposals), proposed)
-    seen = {start}
-    queue = deque([start])
-    safe = True
-    while queue:
-        coord, accs, bag, ghost = queue.popleft()
+
+    def successors(state):
+        coord, accs, bag, ghost = state
         nexts = []
         for msg, rest in deliveries(bag):
             src, dst, kind, r, vr, vv = msg
@@ -163,12 +160,10 @@ def reference_fastpaxos_bfs(proposers: int, acceptors: int, rounds: int, values:
         if timer:
             c2 = (started + 1, "preparing", frozenset(), False)
             nexts.append((c2, accs, add(bag, prepare(started + 1)), ghost))
-        for nxt in nexts:
-            if nxt not in seen:
-                safe = safe and len(chosen(nxt[3])) <= 1
-                seen.add(nxt)
-                queue.append(nxt)
-    return len(seen), safe
+        return nexts
+
+    count, unsafe = explore_by_hand(start, successors, lambda s: len(chosen(s[3])) > 1)
+    return count, not unsafe
 
 
 @pytest.mark.parametrize("params, expected", [

@@ -5,7 +5,6 @@ shortest counterexample."""
 from __future__ import annotations
 
 import json
-from collections import deque
 
 import pytest
 
@@ -14,7 +13,7 @@ from modelcheck import SpecError, build, invariants
 from modelcheck.replay import replay, spec_from_trace
 from modelcheck.specs.gossip import Gossip
 from modelcheck.trace.format import parse_trace, trace_to_dict
-from models import deliveries
+from models import deliveries, explore_by_hand
 
 # -- an independent BFS of the same model, written without the actor layer -----------------
 
@@ -53,10 +52,8 @@ def reference_gossip_bfs(nodes, fanout, rumours, drop=False, dup=False, crashes=
         return t[:i] + (x,) + t[i + 1:]
 
     start = (tuple(fresh for _ in N), (), empty, empty, 0)  # nodes, bag, issued, crashed, crashes
-    seen_states = {start}
-    queue = deque([start])
-    while queue:
-        st = queue.popleft()
+
+    def successors(st):
         ns, bag, issued, crashed, ncrash = st
         nexts = []
         for env, rest in deliveries(bag):
@@ -98,11 +95,9 @@ def reference_gossip_bfs(nodes, fanout, rumours, drop=False, dup=False, crashes=
                 nexts.append((ns, bag, issued, crashed - {me}, ncrash))
             elif ncrash < crashes:
                 nexts.append((put(ns, i, fresh), bag, issued, crashed | {me}, ncrash + 1))
-        for nxt in nexts:
-            if nxt not in seen_states:
-                seen_states.add(nxt)
-                queue.append(nxt)
-    return len(seen_states)
+        return nexts
+
+    return explore_by_hand(start, successors, lambda s: False)[0]
 
 
 @pytest.mark.parametrize("params, faults, expected", [

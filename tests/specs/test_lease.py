@@ -5,15 +5,13 @@ granting the lease twice (the no-recovery-wait bug's shortest counterexample).""
 
 from __future__ import annotations
 
-from collections import deque
-
 import pytest
 
 import modelcheck
 from modelcheck import SpecError, build
 from modelcheck.actors import Faults
 from modelcheck.specs.lease import Lease
-from models import deliveries
+from models import deliveries, explore_by_hand
 
 # -- an independent BFS of the same model, written without the actor layer -----------------
 
@@ -47,11 +45,9 @@ def reference_lease_bfs(clients, lease, grace, skew, no_grace=False, crashes=0,
     server0, client0 = ("", frozenset(), None), ("idle", None)
     recovering = server0 if no_recovery_wait else ("recovering", frozenset(), hold_for)
     start = (server0, (client0,) * clients, (), (0,) * (clients + 1), frozenset(), frozenset(), 0)
-    seen = {start}
-    queue = deque([start])
-    safe = True
-    while queue:
-        srv, cls, bag, offs, asked, crashed, ncrash = queue.popleft()
+
+    def successors(state):
+        srv, cls, bag, offs, asked, crashed, ncrash = state
         nexts = []
         for msg, rest in deliveries(bag):
             kind, who = msg
@@ -118,12 +114,10 @@ def reference_lease_bfs(clients, lease, grace, skew, no_grace=False, crashes=0,
             elif ncrash < crashes:
                 srv2, cls2 = (server0, cls) if j == 0 else (srv, cls[:j - 1] + (client0,) + cls[j:])
                 nexts.append((srv2, cls2, bag, offs, asked, crashed | {me}, ncrash + 1))
-        for nxt in nexts:
-            if nxt not in seen:
-                seen.add(nxt)
-                queue.append(nxt)
-                safe = safe and sum(1 for ph, _ in nxt[1] if ph == "holding") <= 1
-    return len(seen), safe
+        return nexts
+
+    count, unsafe = explore_by_hand(start, successors, lambda s: sum(1 for ph, _ in s[1] if ph == "holding") > 1)
+    return count, not unsafe
 
 
 @pytest.mark.parametrize("params, faults, bug, expected, safe", [

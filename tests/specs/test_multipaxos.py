@@ -4,14 +4,12 @@ correct spec at the same bounds."""
 
 from __future__ import annotations
 
-from collections import deque
-
 import pytest
 
 import modelcheck
 from modelcheck import SpecError, build
 from modelcheck.specs.multipaxos import MultiPaxos, recover
-from models import deliveries
+from models import deliveries, explore_by_hand
 
 # -- an independent BFS of the same model, written without the actor layer -----------------
 
@@ -47,11 +45,9 @@ def reference_multipaxos_bfs(leaders: int, acceptors: int, slots: int, ballots: 
     empty_log = tuple((0, "") for _ in range(slots))
     idle = (0, 0, "idle", none, 1, True)
     start = (tuple(idle for _ in L), tuple((0, empty_log) for _ in A), (), none, none)
-    seen = {start}
-    queue = deque([start])
-    ok = True
-    while queue:
-        lds, accs, bag, ghost, issued = queue.popleft()
+
+    def successors(state):
+        lds, accs, bag, ghost, issued = state
         nexts = []
         for msg, rest in deliveries(bag):
             src, dst, kind, b, slot, x = msg
@@ -111,12 +107,10 @@ def reference_multipaxos_bfs(leaders: int, acceptors: int, slots: int, ballots: 
             msgs, item = phase2(L[i], ballot, nxt, f"v{v}")
             l2 = (started, ballot, phase, promises, nxt + 1, timer)
             nexts.append((lds[:i] + (l2,) + lds[i + 1:], accs, add(bag, msgs), ghost | {item}, issued | {v}))
-        for state in nexts:
-            if state not in seen:
-                ok = ok and safe(state[3])
-                seen.add(state)
-                queue.append(state)
-    return len(seen), ok
+        return nexts
+
+    count, unsafe = explore_by_hand(start, successors, lambda s: not safe(s[3]))
+    return count, not unsafe
 
 
 DEFAULTS = dict(leaders=2, acceptors=3, slots=2, ballots=1, values=2)

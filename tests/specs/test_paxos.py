@@ -3,14 +3,12 @@ variants' shortest counterexamples, and the correct spec at the same bounds."""
 
 from __future__ import annotations
 
-from collections import deque
-
 import pytest
 
 import modelcheck
 from modelcheck import SpecError, build
 from modelcheck.specs.paxos import Paxos
-from models import deliveries
+from models import deliveries, explore_by_hand
 
 # -- an independent BFS of the same model, written without the actor layer -----------------
 
@@ -38,11 +36,9 @@ def reference_paxos_bfs(proposers: int, acceptors: int, ballots: int, values: in
         return {v for (b, v), k in count.items() if 2 * k > acceptors}
 
     start = (tuple((0, 0, "idle", none, "", True) for _ in P), tuple((0, 0, "") for _ in A), (), none)
-    seen = {start}
-    queue = deque([start])
-    safe = True
-    while queue:
-        props, accs, bag, ghost = queue.popleft()
+
+    def successors(state):
+        props, accs, bag, ghost = state
         nexts = []
         for msg, rest in deliveries(bag):
             src, dst, kind, b, x, y = msg
@@ -87,12 +83,10 @@ def reference_paxos_bfs(proposers: int, acceptors: int, ballots: int, values: in
             p2 = (started + 1, b, "preparing", none, "", started + 1 < ballots)
             sends = [(me, a, "Prepare", b, 0, "") for a in A]
             nexts.append((props[:i] + (p2,) + props[i + 1:], accs, add(bag, sends), ghost))
-        for nxt in nexts:
-            if nxt not in seen:
-                safe = safe and len(chosen(nxt[3])) <= 1
-                seen.add(nxt)
-                queue.append(nxt)
-    return len(seen), safe
+        return nexts
+
+    count, unsafe = explore_by_hand(start, successors, lambda s: len(chosen(s[3])) > 1)
+    return count, not unsafe
 
 
 @pytest.mark.parametrize("params, expected", [

@@ -4,8 +4,6 @@ counterexample, and a view change that ignores the prepared certificates is caug
 
 from __future__ import annotations
 
-from collections import deque
-
 import pytest
 
 import modelcheck
@@ -13,7 +11,7 @@ from modelcheck import SpecError, build
 from modelcheck.actors import Faults
 from modelcheck.specs import pbft
 from modelcheck.specs.pbft import PBFT
-from models import deliveries
+from models import deliveries, explore_by_hand
 
 # -- an independent BFS with view changes, written without the actor layer ------------
 
@@ -175,11 +173,9 @@ def reference_pbft_bfs(views=2, values=2, byzantine=1, quorum=3, drop=False, dup
 
     init = (0, True, None, E, E, None, E)
     start = (tuple(init if n in CORRECT else None for n in R), (), E, E, (E, 0))  # fs: (crashed, crashes)
-    seen = {start}
-    queue = deque([start])
-    safe = True
-    while queue:
-        reps, bag, ghost, issued, fs = queue.popleft()
+
+    def successors(state):
+        reps, bag, ghost, issued, fs = state
         crashed, ncrash = fs
         nexts = []
 
@@ -241,12 +237,10 @@ def reference_pbft_bfs(views=2, values=2, byzantine=1, quorum=3, drop=False, dup
                 nexts.append((reps, bag, ghost, issued, (crashed - {me}, ncrash)))
             elif ncrash < crashes:
                 nexts.append((reps, bag, ghost, issued, (crashed | {me}, ncrash + 1)))
-        for nxt in nexts:
-            if nxt not in seen:
-                seen.add(nxt)
-                queue.append(nxt)
-                safe = safe and len({g[2] for g in nxt[2]}) <= 1
-    return len(seen), safe
+        return nexts
+
+    count, unsafe = explore_by_hand(start, successors, lambda s: len({g[2] for g in s[2]}) > 1)
+    return count, not unsafe
 
 
 @pytest.mark.parametrize("params, faults, expected", [
@@ -314,11 +308,9 @@ def reference_normal_case_bfs(quorum: int) -> tuple[int, bool]:
 
     empty = frozenset()
     start = (tuple(("", empty, empty, False) for _ in R), (), empty)
-    seen = {start}
-    queue = deque([start])
-    safe = True
-    while queue:
-        reps, bag, ghost = queue.popleft()
+
+    def successors(state):
+        reps, bag, ghost = state
         nexts = []
         for (src, dst, kind, x), rest in deliveries(bag):
             i = R.index(dst)
@@ -346,12 +338,10 @@ def reference_normal_case_bfs(quorum: int) -> tuple[int, bool]:
                     r = (pp, prepares, commits | {("n4", x)}, prepared)
                     if committed(r):  # Commit(0, 1, x), taken only when it completes a commit
                         nexts.append(settle(put(reps, i, r), bag, [], ghost | {x}))
-        for nxt in nexts:
-            if nxt not in seen:
-                safe = safe and len(nxt[2]) <= 1
-                seen.add(nxt)
-                queue.append(nxt)
-    return len(seen), safe
+        return nexts
+
+    count, unsafe = explore_by_hand(start, successors, lambda s: len(s[2]) > 1)
+    return count, not unsafe
 
 
 @pytest.mark.parametrize("bug, quorum, expected, safe",

@@ -4,14 +4,12 @@ R + W > N."""
 
 from __future__ import annotations
 
-from collections import deque
-
 import pytest
 
 import modelcheck
 from modelcheck import SpecError, build
 from modelcheck.specs.quorum import Quorum
-from models import deliveries
+from models import deliveries, explore_by_hand
 
 # -- an independent BFS of the same model, written without the actor layer -----------------
 
@@ -40,11 +38,9 @@ def reference_quorum_bfs(n, r, w, writes, drop=False, dup=False, crashes=0, per_
 
     fresh = (0, 0, empty, -1, empty, -1)
     start = (fresh, (0,) * n, (), empty, empty, empty, 0)  # ..., crashed, crashes
-    seen = {start}
-    queue = deque([start])
-    stale = False
-    while queue:
-        coord, reps, bag, ghost, issued, crashed, ncrash = queue.popleft()
+
+    def successors(state):
+        coord, reps, bag, ghost, issued, crashed, ncrash = state
         nexts = []
         for env, rest in deliveries(bag):
             src, dst, kind, v = env
@@ -102,12 +98,9 @@ def reference_quorum_bfs(n, r, w, writes, drop=False, dup=False, crashes=0, per_
             elif ncrash < crashes:
                 c2, r2 = (fresh, reps) if j == 0 else (coord, reps[:j - 1] + (0,) + reps[j:])
                 nexts.append((c2, r2, bag, ghost, issued, crashed | {me}, ncrash + 1))
-        for nxt in nexts:
-            if nxt not in seen:
-                seen.add(nxt)
-                queue.append(nxt)
-                stale = stale or any(g[0] == "read" and g[2] < g[1] for g in nxt[3])
-    return len(seen), stale
+        return nexts
+
+    return explore_by_hand(start, successors, lambda s: any(g[0] == "read" and g[2] < g[1] for g in s[3]))
 
 
 @pytest.mark.parametrize("params, faults, expected, stale", [

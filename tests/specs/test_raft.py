@@ -3,14 +3,13 @@ variants' shortest counterexamples, and the correct spec at the same bounds."""
 
 from __future__ import annotations
 
-from collections import deque
-
 import pytest
 
 import modelcheck
 from modelcheck import SpecError, build
 from modelcheck.actors import Faults
 from modelcheck.specs.raft import Raft
+from models import explore_by_hand
 
 # -- an independent BFS of the same model, written without the actor layer -----------------
 
@@ -103,10 +102,9 @@ def reference_raft_bfs(servers: int, candidates: int, max_term: int, values: int
 
     start = (tuple((0, None, "follower", none, (), 0, (), (), none, i < candidates) for i in range(servers)),
              (), none, none)
-    seen = {start}
-    queue = deque([start])
-    while queue:
-        srvs, net, ghost, issued = queue.popleft()
+
+    def successors(state):
+        srvs, net, ghost, issued = state
         nexts = []
         for src, dst, msg, rest in deliverable(net):
             me = names.index(dst)
@@ -193,12 +191,9 @@ def reference_raft_bfs(servers: int, candidates: int, max_term: int, values: int
                         n2 = send(n2, name, names[j], append_entries(srv, srv[6][j]))
                 srv = srv[:8] + (frozenset(names) - {name},) + srv[9:]
                 nexts.append((srvs[:me] + (srv,) + srvs[me + 1:], n2, g, issued | {v}))
-        for nxt_state in nexts:
-            if nxt_state not in seen:
-                check(nxt_state[0], nxt_state[2])
-                seen.add(nxt_state)
-                queue.append(nxt_state)
-    return len(seen)
+        return nexts
+
+    return explore_by_hand(start, successors, lambda s: check(s[0], s[2]) or False)[0]  # check raises
 
 
 ALL_HOLD = {"election_safety": "holds", "log_matching": "holds", "leader_completeness": "holds",

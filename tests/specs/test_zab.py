@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections import deque
 
 import pytest
 
@@ -14,6 +13,7 @@ import modelcheck
 from modelcheck import SpecError, build
 from modelcheck.actors import Faults
 from modelcheck.specs.zab import Zab
+from models import explore_by_hand
 
 # -- an independent BFS of the same model, written without the actor layer -----------------
 
@@ -122,11 +122,8 @@ def reference_zab_bfs(nodes: int, epochs: int, values: int) -> tuple[int, bool]:
 
     start_nodes = [[0, 0, (), (), False, "looking", "", empty, empty] for _ in names]
     start = freeze(start_nodes, [i == 0 for i in range(nodes)], {}, empty, empty)
-    seen = {start}
-    queue = deque([start])
-    safe = True
-    while queue:
-        state = queue.popleft()
+
+    def successors(state):
         nexts = []
         ns0, timers0, links0, ghost0, issued0 = thaw(state)
         for (src, dst) in list(links0):  # deliver the head of each link
@@ -163,12 +160,10 @@ def reference_zab_bfs(nodes: int, epochs: int, values: int) -> tuple[int, bool]:
                     if f != me:
                         links.setdefault((me, f), []).append(("Propose",) + t)
                 nexts.append(freeze(ns, timers, links, ghost, issued | {v}))
-        for nxt in nexts:
-            if nxt not in seen:
-                safe = safe and prefixes(nxt[0])
-                seen.add(nxt)
-                queue.append(nxt)
-    return len(seen), safe
+        return nexts
+
+    count, unsafe = explore_by_hand(start, successors, lambda s: not prefixes(s[0]))
+    return count, not unsafe
 
 
 @pytest.mark.parametrize("params, expected", [
