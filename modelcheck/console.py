@@ -123,7 +123,7 @@ def print_summary(console: Console, result: Result, action_kinds: tuple[str, ...
         table.add_row("resumed", f"from a checkpoint, after {result.stats['resumed_after']:.2f} s of search")
     if "checkpoint" in result.stats:
         where = str(Path(result.stats["checkpoint"]).parent)
-        periodic = result.stats.get("checkpoint_is_periodic")  # stopped at once: states it holds
+        periodic = result.stats.get("checkpoint_periodic_states")  # stopped at once: states it holds
         if periodic:
             table.add_row("checkpoint", f"the last periodic save ({periodic:,} states): continue with "
                           f"--resume {where}")

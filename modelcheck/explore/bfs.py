@@ -180,7 +180,7 @@ def bfs(spec: Spec, options: Options, progress: ProgressFn | None = None, *, exa
     if saver is not None and torn:
         if saver.saved:  # resuming from the last periodic save redoes the search since
             run.result.stats["checkpoint"] = saver.path
-            run.result.stats["checkpoint_is_periodic"] = saver.saved_states
+            run.result.stats["checkpoint_periodic_states"] = saver.saved_states
         else:
             run.result.stats["checkpoint_note"] = "none saved: stopped at once before the first periodic save"
     elif saver is not None and queue and not at_bound and run.result.error is None and (
