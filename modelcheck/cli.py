@@ -11,7 +11,6 @@ import json
 import math
 import os
 import sys
-from pathlib import Path
 from typing import Any
 
 import click
@@ -348,12 +347,12 @@ def show(file: str, as_json: bool, fmt: str, output: str | None) -> None:
         from .trace.html import trace_to_html
 
         text = trace_to_html(data, desc, why)
-        output = output or Path(file).with_suffix(".html").name
+        output = output or os.path.splitext(os.path.basename(file))[0] + ".html"
     if output is None:
         click.echo(text, nl=False)
         return
     try:
-        write_atomic(Path(output), text)
+        write_atomic(output, text)
     except OSError as exc:
         fail(f"cannot write {output!r}: {exc}")
     _err().print(f"wrote {escape(str(output))}")
@@ -435,7 +434,7 @@ def graph(spec: str, params: tuple[str, ...], faults: str | None, fmt: str, outp
         _err().print(escape(summary))
         return
     try:
-        write_atomic(Path(output), text)
+        write_atomic(output, text)
     except OSError as exc:
         fail(f"cannot write {output!r}: {exc}")
     _out().print(escape(summary))

@@ -7,8 +7,8 @@ log); the summary goes to stdout.  Colour only on a terminal.
 from __future__ import annotations
 
 import json
+import os
 import time
-from pathlib import Path
 from typing import Any
 
 from rich.console import Console
@@ -122,7 +122,7 @@ def print_summary(console: Console, result: Result, action_kinds: tuple[str, ...
     if "resumed_after" in result.stats:
         table.add_row("resumed", f"from a checkpoint, after {result.stats['resumed_after']:.2f} s of search")
     if "checkpoint" in result.stats:
-        where = str(Path(result.stats["checkpoint"]).parent)
+        where = os.path.dirname(result.stats["checkpoint"]) or "."
         periodic = result.stats.get("checkpoint_periodic_states")  # stopped at once: states it holds
         if periodic:
             table.add_row("checkpoint", f"the last periodic save ({periodic:,} states): continue with "

@@ -18,10 +18,12 @@ import inspect
 import os
 import pkgutil
 import sys
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .spec import Spec, SpecError
+
+if TYPE_CHECKING:  # pathlib is imported where a spec file is loaded: library names start faster
+    from pathlib import Path
 
 __all__ = ["library", "resolve", "build", "split", "is_file"]
 
@@ -74,6 +76,8 @@ def resolve(ref: str) -> type[Spec]:
     """The spec class a reference names; SpecError with a hint when it names none."""
     target, _, cls_name = split(ref)
     if is_file(target):
+        from pathlib import Path
+
         module = _load_file(Path(target))
     elif cls_name:
         try:

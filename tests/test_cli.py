@@ -252,3 +252,21 @@ def test_ctrl_c_outside_a_search_exits_130_not_the_violation_code():
     finally:
         main.commands.pop("interrupted-for-test")
     assert r.exit_code == 130 and "Aborted!" in r.output
+
+
+def test_checking_a_library_spec_leaves_the_optional_parts_unimported(tmp_path):
+    """Start-up is most of the time to verdict on a small model (issue #7): the graph
+    library, Hypothesis, Ray, the browser driver and the trace renderers that only other
+    commands need are imported by those commands, not by every run."""
+    probe = ("import sys\nfrom modelcheck.cli import main\n"
+             "try:\n    main(['explore', 'raft-election', '-q'])\nexcept SystemExit as e:\n    code = e.code\n"
+             "print('exit status', code, 'modules', *sorted(sys.modules))")
+    r = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    last = r.stdout.splitlines()[-1].split() if r.stdout.strip() else []
+    assert r.returncode == 0 and last[:4] == ["exit", "status", "0", "modules"], (r.stdout, r.stderr)
+    loaded = last[4:]
+    lazy = {"networkx", "hypothesis", "ray", "selenium", "modelcheck.replay", "modelcheck.simulate",
+            "modelcheck.trace.html", "modelcheck.trace.mermaid", "modelcheck.explore.parallel",
+            "modelcheck.fuzz"}
+    assert "modelcheck.specs.raft_election" in loaded
+    assert lazy.isdisjoint(loaded), sorted(lazy & set(loaded))

@@ -7,17 +7,18 @@ file in the same folder and renamed over.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
 import stat
-import tempfile
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .. import registry
 from .format import trace_to_dict
 from .model import Trace
+
+if TYPE_CHECKING:  # imported where a file is written: start-up is most of a small check's time
+    from pathlib import Path
 
 __all__ = ["save_trace", "trace_filename", "write_atomic", "DEFAULT_DIR"]
 
@@ -26,11 +27,16 @@ DEFAULT_DIR = "counterexamples"
 
 def _slug(text: str) -> str:
     target, _, cls_name = registry.split(text)
-    text = Path(target.replace("\\", "/")).stem if registry.is_file(target) else (cls_name or target)
+    if registry.is_file(target):  # the file's stem
+        text = os.path.splitext(os.path.basename(target.replace("\\", "/")))[0]
+    else:
+        text = cls_name or target
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("_") or "spec"
 
 
 def trace_filename(trace: Trace, text: str) -> str:
+    import hashlib  # here, not at the top: every command imports this module, few save
+
     digest = hashlib.sha1(text.encode()).hexdigest()[:8]
     return f"{_slug(trace.spec)}-{_slug(trace.property)}-{digest}.json"
 
@@ -59,7 +65,11 @@ def _mode_for(path: Path) -> int:
         return 0o666 & ~_umask()
 
 
-def write_atomic(path: Path, text: str) -> None:
+def write_atomic(path: str | os.PathLike, text: str) -> None:
+    import tempfile  # here, not at the top, as hashlib above
+    from pathlib import Path
+
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
@@ -77,6 +87,8 @@ def write_atomic(path: Path, text: str) -> None:
 
 def save_trace(trace: Trace, directory: str | os.PathLike = DEFAULT_DIR) -> Path:
     """Write ``trace`` under ``directory`` and return its path."""
+    from pathlib import Path
+
     data = trace_to_dict(trace)
     target = registry.split(trace.spec)[0]
     if registry.is_file(target):  # so replay finds the very file, from wherever it runs
