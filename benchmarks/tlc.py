@@ -3,6 +3,7 @@
     python benchmarks/tlc.py                                   # every workload (12-30 min)
     python benchmarks/tlc.py --only twophase-5 raft-election-3-t1 raft-election-3-bug
     python benchmarks/tlc.py --with-symmetry --with-workers    # modelcheck's symmetry / 2 workers too
+    python benchmarks/tlc.py --python venv/bin/python          # the command from another install
 
 Issue #7, "Benchmarks, side by side".  For every workload, in one invocation, it runs
 
@@ -31,7 +32,10 @@ included, which is what a user waits for: for modelcheck the command a user type
 ``python -m modelcheck explore SPEC -p ...`` (interpreter start, imports, search,
 summary printed, counterexample saved; its exit status is checked too), for TLC the
 ``java ... tlc2.TLC`` command (JVM start, parsing, search, trace), for the reference a
-spawned process running the hand loop.  Memory is the whole process's peak resident set (Python interpreter or
+spawned process running the hand loop.  ``--python`` runs the command with another
+interpreter, e.g. that of a virtual environment with a regular (not editable) install of
+this checkout, which is what ``pip install`` users start (it must hold the same code:
+checked, file by file).  Memory is the whole process's peak resident set (Python interpreter or
 JVM included; TLC's heap is the JVM default, which collects lazily, so its peak
 overstates what it needs).  Quote the ratios: the machine is shared and noisy.
 """
@@ -266,7 +270,7 @@ def _python_child(workload: str, impl: str, conn) -> None:
         conn.close()
 
 
-def measure_python(ctx, w: Workload, impl: str) -> dict:
+def measure_python(ctx, w: Workload, impl: str, python: str) -> dict:
     """Run in a fresh spawned process; ``wall`` is from the spawn to the answer, except for
     modelcheck, whose ``wall`` is that of the command a user types (:func:`time_command`)."""
     out, exitcode, wall = engine.in_child(ctx, _python_child, (w.name, impl), f"{w.name}-{impl}")
@@ -275,14 +279,14 @@ def measure_python(ctx, w: Workload, impl: str) -> dict:
                    short=f"child died ({exitcode})")
     out["wall"] = out["spawned"] = wall
     if IMPLS[impl][0] == "python" and "exception" not in out:
-        out["wall"], out["command_problem"] = time_command(w, impl, out)
+        out["wall"], out["command_problem"] = time_command(w, impl, out, python)
     return out
 
 
-def command(w: Workload, impl: str) -> list[str]:
-    """``modelcheck explore`` as a user runs it for ``w`` (through this interpreter)."""
+def command(w: Workload, impl: str, python: str = sys.executable) -> list[str]:
+    """``modelcheck explore`` as a user runs it for ``w``, through ``python``."""
     _, options = IMPLS[impl]
-    cmd = [sys.executable, "-m", "modelcheck", "explore", w.spec]
+    cmd = [python, "-m", "modelcheck", "explore", w.spec]
     for name, value in w.params:
         cmd += ["-p", f"{name}={value}"]
     if options.get("symmetry"):
@@ -292,7 +296,7 @@ def command(w: Workload, impl: str) -> list[str]:
     return cmd
 
 
-def time_command(w: Workload, impl: str, api: dict) -> tuple[float, str | None]:
+def time_command(w: Workload, impl: str, api: dict, python: str) -> tuple[float, str | None]:
     """Wall time of :func:`command` from start to exit (interpreter start, imports, search,
     summary printed, counterexample saved, in a scratch directory), and what is wrong with
     its answer, if anything: an exit status other than 0 (holds) or 1 (violation) as
@@ -301,7 +305,7 @@ def time_command(w: Workload, impl: str, api: dict) -> tuple[float, str | None]:
     with tempfile.TemporaryDirectory() as scratch:
         t0 = time.perf_counter()
         try:
-            proc = subprocess.run(command(w, impl), cwd=scratch, capture_output=True, text=True, timeout=3600)
+            proc = subprocess.run(command(w, impl, python), cwd=scratch, capture_output=True, text=True, timeout=3600)
         except subprocess.TimeoutExpired:
             return time.perf_counter() - t0, "did not answer within an hour"
         wall = time.perf_counter() - t0
@@ -429,9 +433,16 @@ def main(argv: list[str] | None = None) -> int:
                     help="runs of each implementation, alternating; the fastest is shown (default 1)")
     ap.add_argument("--with-symmetry", action="store_true", help="also modelcheck with symmetry=True")
     ap.add_argument("--with-workers", action="store_true", help="also modelcheck with workers=2")
+    ap.add_argument("--python", default=sys.executable, metavar="PATH",
+                    help="the interpreter that runs the modelcheck command (default: this one), e.g. a "
+                         "virtual environment's with a regular install of this checkout")
     args = ap.parse_args(argv)
     if args.repeat < 1:
         ap.error("--repeat must be >= 1")
+    stale = install_differs(args.python)
+    if stale:
+        print(f"benchmarks/tlc.py: {stale}", file=sys.stderr)
+        return 2
     try:
         java(), tlc_jar()
     except TLCMissing as exc:
@@ -447,6 +458,8 @@ def main(argv: list[str] | None = None) -> int:
                                       *(sys.argv[1:] if argv is None else argv)])
     tlc_version = run_tlc_version()
     lines = [f"`{invocation}`", "", *engine.machine(), f"- TLC: {tlc_version} ({tlc_jar()}), java {java()}",
+             f"- the modelcheck command run by {args.python}"
+             + (" (this interpreter)" if args.python == sys.executable else ""),
              f"- {args.repeat} run(s) of each implementation per workload, alternating, each in a fresh "
              "process; the fastest shown", ""]
     rows = []
@@ -460,7 +473,7 @@ def main(argv: list[str] | None = None) -> int:
                     continue
                 if IMPLS[impl][1].get("symmetry") and kind == "tlc" and w.sym_cfg is None:
                     continue
-                out = measure_tlc(w, impl) if kind == "tlc" else measure_python(ctx, w, impl)
+                out = measure_tlc(w, impl) if kind == "tlc" else measure_python(ctx, w, impl, args.python)
                 runs.setdefault(impl, []).append(out)
                 if "exception" in out:
                     print(f"  {w.name:<20} {impl:<29} skipped: {out['short']}", file=sys.stderr, flush=True)
@@ -482,6 +495,29 @@ def main(argv: list[str] | None = None) -> int:
     lines += ["", f"(whole benchmark: {time.perf_counter() - started:.0f}s)"]
     print("\n".join(lines))
     return 1 if any(ps for _, _, ps in rows) else 0
+
+
+def install_differs(python: str) -> str | None:
+    """Why ``python``'s modelcheck is not this checkout's code (a file missing or different
+    in its package or spec library), or None when it is."""
+    where = "import modelcheck, modelcheck.specs as s; print(modelcheck.__path__[0]); print(s.__path__[0])"
+    try:
+        proc = subprocess.run([python, "-c", where], capture_output=True, text=True, timeout=120,
+                              cwd=tempfile.gettempdir())
+    except OSError as exc:
+        return f"cannot run --python {python}: {exc}"
+    if proc.returncode != 0:
+        return f"--python {python} cannot import modelcheck: {(proc.stderr.strip().splitlines() or ['?'])[-1]}"
+    installed = [Path(line) for line in proc.stdout.split()]
+    root = Path(__file__).resolve().parent.parent
+    for mine, theirs in zip((root / "modelcheck", root / "specs"), installed):
+        for src in mine.rglob("*.py"):
+            rel = src.relative_to(mine)
+            other = theirs / rel
+            if not other.is_file() or other.read_bytes() != src.read_bytes():
+                return (f"--python {python}'s modelcheck ({theirs}) differs from this checkout's at {rel}: "
+                        f"reinstall it (pip install {root})")
+    return None
 
 
 def run_tlc_version() -> str:
