@@ -37,6 +37,11 @@ class SpecError(Exception):
     """
 
 
+class SymmetryError(SpecError):
+    """The spec's declared symmetry is not one: a reachable state and a renaming of it
+    disagree (``--symmetry``).  The explorers refuse the run with it, rather than trace it."""
+
+
 _MISSING = object()
 
 

@@ -66,7 +66,7 @@ from operator import itemgetter
 from typing import Any, Callable, Hashable
 
 from ..result import Result
-from ..spec import Spec, SpecError, action_kind
+from ..spec import Spec, SpecError, SymmetryError, action_kind
 from .expand import pair_of, shard_expand
 from .fingerprint import fingerprint_function, stable_fingerprint, visited_key, visited_stats
 from .run import (CHECK_EVERY, SUCCESSORS_RAISED, Options, Progress, ProgressFn, Run, admit_initial, coverage_of,
@@ -227,6 +227,8 @@ class Shard:
                             p = path + (k,)
                             held[key] = (p, t)
                             out[owner].append((key, p))
+            except SymmetryError:  # refused, as the coordinator refuses at the start
+                raise
             except Exception as exc:  # reported at the transition it happened on
                 if shared is None:  # the loop above does not say where it failed
                     k, t = _failing_step(successors, s, key_of)

@@ -16,8 +16,14 @@ the canonical one, so every trace they report is a real path of the spec and rep
 A wrong declaration silently hides states, so before a run :func:`key_function`
 checks it on a sample of reachable states: every renaming tried must map successors
 to successors and leave every invariant's verdict unchanged, and ``canonical`` must be
-the same for a state and its renamings.  A declaration that fails is refused with the
-state and renaming that show it.
+the same for a state and its renamings.  That sample is the first states of a
+breadth-first search, and a symmetry may break only deeper (an invariant that names
+one node, true of the renamed states found first), so during the search the states
+whose keys are computed are checked too, each under one random renaming: all of them
+at first (:data:`SPOT_ALL`), then one in :data:`SPOT_EVERY`.  A
+declaration that fails either check is refused (:class:`SymmetryError`) with the
+renaming that shows it.  A sample cannot prove a symmetry: "every reachable state
+checked" under ``--symmetry`` assumes the declaration.
 """
 
 from __future__ import annotations
@@ -28,14 +34,21 @@ import random
 from collections import deque
 from typing import Any, Callable, Hashable, Sequence
 
-from ..spec import Spec, SpecError, rename
+from ..spec import Spec, SpecError, SymmetryError, rename
 
-__all__ = ["rename", "renamings", "key_function", "check_symmetry", "describe"]
+__all__ = ["rename", "renamings", "key_function", "check_symmetry", "describe", "SymmetryError"]
 
 #: states of a short breadth-first search the declared symmetry is checked on
 SAMPLE_STATES = 300
 #: renamings tried on each sampled state (all of them when there are fewer)
 SAMPLE_RENAMINGS = 24
+#: during a search, the first SPOT_ALL key computations, then one in SPOT_EVERY, also check
+#: their state under a random renaming
+SPOT_ALL = 10_000
+SPOT_EVERY = 64
+#: one spot check in SPOT_WHOLE also compares successors, as the sample does (the others
+#: compare the properties' verdicts, labels and canonical forms: far cheaper)
+SPOT_WHOLE = 16
 
 def renamings(groups: Sequence[Sequence[Hashable]]) -> list[dict]:
     """Every renaming that permutes each group within itself, but the identity."""
@@ -108,8 +121,10 @@ def sorting_renamings(groups: Sequence[tuple], labels: dict) -> list[dict]:
     return out
 
 
-def key_function(spec: Spec, exact: bool = False, *, check: bool = True) -> Callable[[Any], Hashable]:
-    """The deduplication key under the spec's declared symmetry (checked first on a sample).
+def key_function(spec: Spec, exact: bool = False, *, check: bool = True,
+                 spot: bool = True) -> Callable[[Any], Hashable]:
+    """The deduplication key under the spec's declared symmetry (checked first on a sample
+    unless ``check`` is false, and on states it is computed for unless ``spot`` is false).
 
     Fingerprint mode: the 64-bit hash of the canonical form, or the smallest hash over
     the orbit.  ``exact``: the canonical state itself, or the whole orbit as a frozenset.
@@ -121,7 +136,57 @@ def key_function(spec: Spec, exact: bool = False, *, check: bool = True) -> Call
     if check:
         check_symmetry(spec)
     key = _orbit_key(spec, groups, exact)
-    return key if exact else _remembered(key)
+    key = key if exact else _remembered(key)
+    return _spot_checked(spec, groups, key) if spot else key
+
+
+def _spot_checked(spec: Spec, groups: list[tuple], key: Callable[[Any], Hashable]) -> Callable[[Any], Hashable]:
+    """``key`` that also checks states under one random renaming each (seeded: the same run
+    checks the same states), as :func:`check_symmetry` checks its sample: every state for the
+    first :data:`SPOT_ALL` calls, then one in :data:`SPOT_EVERY`."""
+    rng = random.Random(0)
+    props = list(spec.invariants()) + list(spec.reachability())
+    canonical = spec.canonical if _has_canonical(spec) else None
+    labels = spec.symmetry_labels if _has_labels(spec) else None
+    memos: dict = {}  # per renaming (permute's parts recur), bounded
+    calls = 0
+    due = 0
+    checks = 0
+
+    def spot_checked(state: Any) -> Hashable:
+        nonlocal calls, due, checks
+        calls += 1
+        if calls > due:
+            due = calls + (0 if calls < SPOT_ALL else SPOT_EVERY - 1)
+            table = _random_renaming(groups, rng, moving=True)
+            if table:
+                checks += 1
+                whole = checks % SPOT_WHOLE == 0
+                try:  # the spec's own errors on the state itself: the search meets them and reports them
+                    succ = [t for _, t in spec.successors(state)] if whole else None
+                    for _, prop in props:
+                        prop(state)
+                except Exception:
+                    return key(state)
+                if len(memos) > 64:
+                    memos.clear()
+                memo = memos.setdefault(tuple(table.items()), {})
+                if len(memo) > 100_000:
+                    memo.clear()
+                _try_renaming(spec, state, table, memo, props, canonical, labels, succ)
+        return key(state)
+    return spot_checked
+
+
+def _random_renaming(groups: Sequence[tuple], rng: random.Random, moving: bool = False) -> dict:
+    """A renaming drawn uniformly, listing what it moves: any (the identity is ``{}``), or
+    with ``moving`` any but the identity (there is one when a group has two names)."""
+    while True:
+        table: dict = {}
+        for g in groups:
+            table.update((a, b) for a, b in zip(g, rng.sample(g, len(g))) if a != b)
+        if table or not moving or not groups:
+            return table
 
 
 #: fingerprints of recent states whose keys :func:`_remembered` keeps, per generation (two)
@@ -268,9 +333,7 @@ def check_symmetry(spec: Spec, samples: int = SAMPLE_STATES, seed: int = 0) -> N
     def sample() -> list[dict]:
         out = list(gens)
         for _ in range(SAMPLE_RENAMINGS):
-            table: dict = {}
-            for g in groups:
-                table.update((a, b) for a, b in zip(g, rng.sample(g, len(g))) if a != b)
+            table = _random_renaming(groups, rng)
             if table:
                 out.append(table)
         return out
@@ -296,38 +359,48 @@ def check_symmetry(spec: Spec, samples: int = SAMPLE_STATES, seed: int = 0) -> N
         tried = sample() if tables is None else tables if len(tables) <= SAMPLE_RENAMINGS else \
             gens + rng.sample(tables, SAMPLE_RENAMINGS)
         for table in tried:
-            how = ", ".join(f"{a}->{b}" for a, b in table.items())
             memo = memos.setdefault(tuple(table.items()), {}) if len(memos) < 256 else {}
-            try:
-                _check_renaming(spec, s, succ, table, memo, how, props, canonical, labels)
-            except SpecError:
-                raise
-            except Exception as exc:  # a renamed state the spec cannot handle: not a symmetry
-                raise SpecError(f"spec {spec.title!r}: the declared symmetry is not one: on a state renamed "
-                                f"by {how} the spec raised {type(exc).__name__}: {exc}; fix Spec.symmetry "
-                                "or run without --symmetry") from None
+            _try_renaming(spec, s, table, memo, props, canonical, labels, succ)
 
 
-def _check_renaming(spec: Spec, s: Any, succ: list, table: dict, memo: dict, how: str, props: list,
+def _try_renaming(spec: Spec, s: Any, table: dict, memo: dict, props: list, canonical: Any, labels: Any,
+                  succ: list | None) -> None:
+    """:func:`_check_renaming` (``succ``: the successors of ``s``, which the spec computed
+    without raising, or None not to compare successors), the spec's exceptions on the
+    renamed state refused as SymmetryError."""
+    how = ", ".join(f"{a}->{b}" for a, b in table.items())
+    try:
+        _check_renaming(spec, s, succ, table, memo, how, props, canonical, labels)
+    except SpecError:
+        raise
+    except Exception as exc:  # a renamed state the spec cannot handle: not a symmetry
+        raise SymmetryError(f"spec {spec.title!r}: the declared symmetry is not one: on a state renamed "
+                            f"by {how} the spec raised {type(exc).__name__}: {exc}; fix Spec.symmetry "
+                            "or run without --symmetry") from None
+
+
+def _check_renaming(spec: Spec, s: Any, succ: list | None, table: dict, memo: dict, how: str, props: list,
                     canonical: Any, labels: Any) -> None:
-    """One sampled state against one renaming (see check_symmetry)."""
+    """One reachable state against one renaming (see check_symmetry)."""
     p = spec.permute(s, table, memo)
     for name, prop in props:
         if bool(prop(s)) != bool(prop(p)):
-            raise SpecError(f"spec {spec.title!r}: the declared symmetry is not one: renaming "
-                            f"{how} changes the verdict of {name} on a reachable state; "
-                            "fix Spec.symmetry or run without --symmetry")
-    mine = {spec.permute(t, table, memo) for t in succ}
-    theirs = {t for _, t in spec.successors(p)}
-    if mine != theirs:
-        raise SpecError(f"spec {spec.title!r}: the declared symmetry is not one: renaming {how} "
-                        "does not map a reachable state's successors to the renamed state's "
-                        "successors; fix Spec.symmetry/permute or run without --symmetry")
+            raise SymmetryError(f"spec {spec.title!r}: the declared symmetry is not one: renaming "
+                                f"{how} changes the verdict of {name} on a reachable state; "
+                                "fix Spec.symmetry or run without --symmetry")
     if labels is not None:
         mine_labels, theirs_labels = labels(s) or {}, labels(p) or {}
         if any(mine_labels[x] != theirs_labels.get(table.get(x, x)) for x in mine_labels):
-            raise SpecError(f"spec {spec.title!r}: symmetry_labels() does not move with the "
-                            f"renaming {how}; a name's label must follow it")
+            raise SymmetryError(f"spec {spec.title!r}: symmetry_labels() does not move with the "
+                                f"renaming {how}; a name's label must follow it")
     if canonical is not None and canonical(p) != canonical(s):
-        raise SpecError(f"spec {spec.title!r}: canonical() differs between a reachable state and "
-                        f"its renaming {how}; it must be the same for the whole orbit")
+        raise SymmetryError(f"spec {spec.title!r}: canonical() differs between a reachable state and "
+                            f"its renaming {how}; it must be the same for the whole orbit")
+    if succ is None:
+        return
+    mine = {spec.permute(t, table, memo) for t in succ}
+    theirs = {t for _, t in spec.successors(p)}
+    if mine != theirs:
+        raise SymmetryError(f"spec {spec.title!r}: the declared symmetry is not one: renaming {how} "
+                            "does not map a reachable state's successors to the renamed state's "
+                            "successors; fix Spec.symmetry/permute or run without --symmetry")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import sys
 
 import pytest
 
@@ -218,7 +219,7 @@ class TwoGroups(Spec):
 def test_labels_of_different_groups_are_never_compared():
     spec = TwoGroups()
     state = spec.initial_states()[0]
-    key = key_function(spec, check=False)
+    key = key_function(spec, check=False, spot=False)  # the labels do not follow renamings
     assert key(state) == hash(state)  # labels already in order: the identity is the only candidate
 
 
@@ -301,3 +302,55 @@ def test_a_verdict_changed_only_by_a_composite_renaming_is_refused():
 
     with pytest.raises(SpecError, match="changes the verdict of fine"):
         check_symmetry(Odd())
+
+
+class DeepLopsided(Spec):
+    """Two counters, n1's and n2's, each up to ``top``; the invariant names n2 (so the two
+    are not interchangeable), but it only fails at depth ``top``, past the states sampled
+    before the run, and n1's counter is raised first, so the search meets (top, 0) before
+    its mirror (0, top): with the symmetry believed, the violation would be hidden."""
+
+    name = "deep-lopsided"
+    top = 40
+
+    def initial_states(self):
+        return [frozenset({("n1", 0), ("n2", 0)})]
+
+    def successors(self, s):
+        count = dict(s)
+        return [(f"inc {x}", frozenset({(x, count[x] + 1), (y, count[y])}))
+                for x, y in (("n1", "n2"), ("n2", "n1")) if count[x] < self.top]
+
+    def symmetry(self):
+        return (("n1", "n2"),)
+
+    @invariant
+    def n2_never_alone_at_top(self, s):
+        count = dict(s)
+        return not (count["n2"] == self.top and count["n1"] == 0)
+
+
+def test_the_start_sample_misses_a_deep_asymmetry():
+    check_symmetry(DeepLopsided())  # the premise of the next test: no refusal from the sample
+    assert not explore(DeepLopsided(), "bfs").ok  # and the violation is real
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_deep_asymmetry_is_refused_during_the_search(workers):
+    with pytest.raises(SpecError, match="renaming n1->n2, n2->n1 changes the verdict of n2_never_alone_at_top"):
+        explore(DeepLopsided(), "bfs", symmetry=True, workers=workers)
+    with pytest.raises(SpecError, match="changes the verdict of n2_never_alone_at_top"):
+        explore(DeepLopsided(), "dfs", symmetry=True)
+
+
+def test_spot_checks_go_on_past_the_first_states(monkeypatch):
+    """After the first SPOT_ALL keys, states are still checked (one in SPOT_EVERY); without
+    those checks the deep asymmetry goes unnoticed."""
+    symmetry = sys.modules["modelcheck.explore.symmetry"]  # modelcheck.explore is also a function
+    monkeypatch.setattr(symmetry, "SPOT_ALL", 5)
+    monkeypatch.setattr(symmetry, "SPOT_EVERY", 1)
+    with pytest.raises(SpecError, match="changes the verdict of n2_never_alone_at_top"):
+        explore(DeepLopsided(), "bfs", symmetry=True)
+    monkeypatch.setattr(symmetry, "SPOT_EVERY", 10**9)
+    result = explore(DeepLopsided(), "bfs", symmetry=True)  # what the spot checks prevent
+    assert result.ok and result.distinct_states == 41 * 42 // 2
