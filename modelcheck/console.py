@@ -108,8 +108,8 @@ def print_summary(console: Console, result: Result, action_kinds: tuple[str, ...
         table.add_row("walks", f"{s.get('walks', 0):,} (length min {s.get('walk_length_min')}, "
                       f"mean {s.get('walk_length_mean')}, max {s.get('walk_length_max')})")
     if "fingerprint_collision_probability" in result.stats:
-        table.add_row("visited set", f"64-bit fingerprints, collision probability "
-                      f"{result.stats['fingerprint_collision_probability']:.1e}")
+        table.add_row("visited set", f"{result.stats.get('visited_store', '64-bit fingerprints')}, collision "
+                      f"probability {result.stats['fingerprint_collision_probability']:.1e}")
     elif "visited_store" in result.stats:
         table.add_row("visited set", result.stats["visited_store"])
     if "workers" in result.stats:

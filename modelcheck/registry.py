@@ -146,7 +146,8 @@ def _load_file(path: Path) -> Any:
         raise SpecError(f"spec file {str(path)!r} is a directory; give a Python file in it "
                         f"(e.g. {str(path / 'my_protocol.py')!r}), a library name or module:Class")
     if not path.is_file():
-        raise SpecError(f"spec file {str(path)!r} does not exist")
+        where = "" if path.is_absolute() else f" (looked for {str(path.absolute())!r}, from the working directory)"
+        raise SpecError(f"spec file {str(path)!r} does not exist{where}")
     path = path.resolve()
     import hashlib  # here: only file specs need it, and it takes a few ms to import
 

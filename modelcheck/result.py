@@ -58,6 +58,15 @@ class Result:
         return not self.cut_by and not self.stopped_early and self.strategy in ("bfs", "dfs")
 
     @property
+    def never_reached(self) -> list[str]:
+        """The ``@sometimes`` properties a complete search never met: the model is vacuous
+        where they guard it, or they do not apply to these parameters (the verdict line says
+        so; a sampled or bounded run cannot tell, so it names none)."""
+        if not self.complete:
+            return []
+        return [name for name, verdict in self.reachability.items() if verdict == UNREACHED]
+
+    @property
     def ok(self) -> bool:
         return not self.violations and self.error is None
 
@@ -79,6 +88,9 @@ class Result:
         if self.violations:
             names = ", ".join(sorted({t.property for t in self.violations}))
             return f"violation of {names}"
+        if self.complete and self.never_reached:
+            return ("no violation: every reachable state checked, and none satisfies "
+                    + ", ".join(self.never_reached))
         if self.complete:
             return "no violation: every reachable state checked"
         if self.strategy in ("random", "fuzz"):

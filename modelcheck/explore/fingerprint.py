@@ -93,6 +93,9 @@ def visited_stats(spec: Any, options: Any, n: int, exact: bool, transitions: int
         "visited_store": "64-bit fingerprints",
         "fingerprint_collision_probability": collision_probability(n),
     }
+    if not exact and not portable_hash and (options.checkpoint or options.resume):
+        stats["visited_store"] = ("64-bit fingerprints computed field by field, which a resumed process "
+                                  "can recompute (several times slower before Python 3.12; --exact is not)")
     if options.symmetry:
         from .symmetry import cache_collision_probability, describe
 

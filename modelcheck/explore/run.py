@@ -15,7 +15,7 @@ import attrs
 
 from ..registry import reference
 from ..result import HOLDS, REACHED, UNKNOWN, UNREACHED, VIOLATED, Result
-from ..spec import Spec, SpecError, action_kind, find_unhashable
+from ..spec import Spec, SpecError, SymmetryError, action_kind, find_unhashable
 from ..trace.model import Step, Trace
 
 __all__ = ["Options", "Run", "Progress"]
@@ -185,7 +185,11 @@ class Run:
         self.result.invariants[name] = VIOLATED
         init, steps = path()
         trace = self.trace("invariant", name, init, steps)
-        if dict(self.spec.invariants())[name](trace.last_state):
+        verdict = dict(self.spec.invariants())[name](trace.last_state)
+        if verdict is None:  # falsy, so a violation, but most likely a forgotten return
+            raise SpecError(f"invariant {name} returned None, not True or False (a missing return?); "
+                            "an invariant returns whether the state is good")
+        if verdict:
             raise SpecError(
                 f"the spec is nondeterministic: re-executing the path to a state that violates {name} "
                 "led to a state that does not; successors must depend on the state alone"
@@ -255,6 +259,8 @@ class Run:
         leads to.  An unhashable state is the user's mistake, raised as a SpecError."""
         if isinstance(exc, TypeError) and "unhashable" in str(exc):
             raise unhashable_error(state) from exc
+        if isinstance(exc, SymmetryError):  # found mid-search: refused as at the start
+            raise exc
         if checking is not None:
             self.failed(exc, checking, "the spec raised while checking an invariant")
         else:

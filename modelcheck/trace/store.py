@@ -1,7 +1,7 @@
 """Saving counterexamples: ``counterexamples/<spec>-<property>-<id>.json``, written atomically.
 
-The id is a hash of the file's content, so finding the same trace twice writes the
-same file once, and a saved trace never half-exists: it is written to a temporary
+The id is a hash of the file's content (less the seed that found it), so finding the
+same trace twice writes the same file once, and a saved trace never half-exists: it is written to a temporary
 file in the same folder and renamed over.
 """
 
@@ -99,6 +99,9 @@ def save_trace(trace: Trace, directory: str | os.PathLike = DEFAULT_DIR) -> Path
         data = {"format": data.pop("format"), "version": data.pop("version"), "spec": data.pop("spec"),
                 "spec_file": where, **data}
     text = json.dumps(data, indent=1, sort_keys=False) + "\n"
-    path = Path(directory) / trace_filename(trace, text)
+    # the id says which trace this is, not how it was found: a fuzz run that shrinks to the
+    # same trace with another seed writes the same file (traces without a seed: as before)
+    same = text if data.get("seed") is None else json.dumps({**data, "seed": None}, indent=1) + "\n"
+    path = Path(directory) / trace_filename(trace, same)
     write_atomic(path, text)
     return path

@@ -22,7 +22,9 @@ def test_equation_first_solution_shortest():
 
 def test_equation_without_solution_explores_all_65536_states():
     r = explore(Equation(a=2, b=4, c=7), "bfs")
-    assert r.ok and r.complete
+    assert r.ok and r.complete and r.exit_code == 0
+    assert r.never_reached == ["solved"]
+    assert r.verdict == "no violation: every reachable state checked, and none satisfies solved"
     assert r.distinct_states == 65536
     assert r.transitions == 2 * 65536
     assert r.invariants == {"unsolved": HOLDS}

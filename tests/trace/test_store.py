@@ -46,3 +46,14 @@ def test_an_overwritten_file_keeps_its_mode(tmp_path, umask):
     os.chmod(target, 0o604)
     write_atomic(target, "newer\n")
     assert target.read_text() == "newer\n" and mode(target) == 0o604
+
+
+def test_the_same_trace_found_with_another_seed_is_saved_once(tmp_path):
+    Changeable.stride, Changeable.stop = 1, 6
+    first, second = (explore(Changeable(), "random", seed=seed, walks=5).violations[0] for seed in (1, 2))
+    assert (first.seed, second.seed) == (1, 2) and first.steps == second.steps
+    paths = [save_trace(t, tmp_path) for t in (first, second)]
+    assert paths[0] == paths[1] and [p.name for p in tmp_path.iterdir()] == [paths[0].name]
+    assert '"seed": 2' in paths[0].read_text()  # the file says how it was found last
+    bfs = explore(Changeable(), "bfs").violations[0]
+    assert save_trace(bfs, tmp_path) != paths[0]  # another strategy: another file
