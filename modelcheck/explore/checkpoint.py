@@ -51,10 +51,29 @@ def require_stable_hash(exact: bool) -> None:
                     "(e.g. PYTHONHASHSEED=0; the modelcheck command sets it itself) or use --exact")
 
 
+def _source(spec: Spec) -> str:
+    """A digest of the source files of the spec's class and its bases (its module, the
+    actor layer...): a search saved from other code is another search, even under the
+    same name and parameters, and resuming it could report what the new code never checked."""
+    import hashlib
+
+    files = set()
+    for cls in type(spec).__mro__:
+        module = sys.modules.get(cls.__module__)
+        path = getattr(module, "__file__", None)
+        if path and os.path.isfile(path):
+            files.add(os.path.realpath(path))
+    digest = hashlib.sha1()
+    for path in sorted(files):
+        with open(path, "rb") as fh:
+            digest.update(hashlib.sha1(fh.read()).digest())
+    return digest.hexdigest()[:16]
+
+
 def _identity(spec: Spec, options: Any, exact: bool) -> dict:
     from .fingerprint import portable_hash
 
-    return {"spec": reference(spec), "params": spec.params(),
+    return {"spec": reference(spec), "source": _source(spec), "params": spec.params(),
             "faults": dict(getattr(spec, "fault_summary", lambda: {})()),
             "exact": exact, "symmetry": options.symmetry,
             "fingerprints": "states" if exact else "hash" if portable_hash else "stable",
@@ -70,6 +89,10 @@ def _mismatch(path: str, key: str, theirs: Any, mine: Any) -> SpecError:
         return SpecError(f"checkpoint {path} is of a run with depth bound {bound.get(theirs, theirs)}, this one "
                          f"has {bound.get(mine, mine)}; resume "
                          + ("without --depth" if theirs is None else f"with --depth {theirs}"))
+    if key == "source":
+        return SpecError(f"checkpoint {path} was saved by other code: the spec's source (its file or "
+                         "the classes it builds on) changed since, so the states it holds may not be this "
+                         "spec's; run again without --resume")
     if key == "deadlock":
         on = {True: "on", False: "off"}
         return SpecError(f"checkpoint {path} is of a run with deadlock checking {on.get(theirs, theirs)}, "

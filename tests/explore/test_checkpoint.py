@@ -335,3 +335,17 @@ def test_a_corrupt_or_truncated_checkpoint_is_a_one_line_error(tmp_path):
     assert r.returncode == 2 and r.stdout == ""
     assert r.stderr == (f"error: cannot read checkpoint {path}: ValueError: "
                         "invalid literal for int() with base 10: 'arbage\\n'\n")
+
+
+def test_a_resume_after_the_spec_changed_is_refused(tmp_path):
+    """A checkpoint holds states the old code found and checked: resuming it with a spec
+    whose file changed (a new invariant an explored state breaks) would say "holds"."""
+    (tmp_path / "counter.py").write_text(COUNTER)
+    run = ("explore", "./counter.py", "-p", "limit=60", "--no-save")
+    assert modelcheck(*run, "--max-states", "1000", "--checkpoint", "ck", cwd=tmp_path).returncode == 0
+    (tmp_path / "counter.py").write_text(COUNTER.replace("<= 2 * self.limit", "<= 10"))
+    r = modelcheck(*run, "--resume", "ck", cwd=tmp_path)
+    assert (r.returncode, r.stdout) == (2, "")
+    assert "was saved by other code: the spec's source" in r.stderr and "without --resume" in r.stderr
+    (tmp_path / "counter.py").write_text(COUNTER)  # the same code again: it resumes
+    assert modelcheck(*run, "--resume", "ck", cwd=tmp_path).returncode == 0
