@@ -14,7 +14,12 @@ versions are totally ordered, which keeps the state space small and changes noth
 about quorum intersection.)
 
 The network is unordered by default; faults are chosen per run (``--faults drop`` only
-makes operations never complete, which is safe).  Client requests ``Put(v)`` (one per
+makes operations never complete, which is safe).  Replicas keep their version in memory
+(the spec declares nothing ``durable``, as the coordinator and the replicas have
+different states): under ``--faults crash=1`` a replica that acknowledged a write can
+restart without it, and a read quorum then misses a completed write (read_your_writes
+violated in 12 steps).  Dynamo's replicas write to a durable store (section 5), so that
+trace shows what a volatile store would cost, not a flaw of Dynamo's quorums.  Client requests ``Put(v)`` (one per
 write, ``writes`` of them) and one ``Get()`` may be issued at any moment.
 
 Read-your-writes / no stale read: when a read starts, the coordinator notes the highest

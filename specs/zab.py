@@ -70,7 +70,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from modelcheck import Param, invariant, invariants, sometimes
+from modelcheck import Param, SpecError, invariant, invariants, sometimes
 from modelcheck.actors import Message, Protocol, is_majority, numbered, record, send, set_timer
 
 LOOKING, DISCOVERY, SYNC, BROADCAST = "looking", "discovery", "sync", "broadcast"
@@ -186,6 +186,11 @@ class Zab(Protocol):
     durable = ("accepted", "current", "history", "delivered", "led")
     messages = (Elect, CEpoch, NewEpoch, AckEpoch, NewLeader, AckLeader, CommitLeader, Propose, Ack, Commit)
 
+
+    def validate(self) -> None:
+        if self.faults.network != "fifo":
+            raise SpecError("spec 'zab' assumes FIFO links (Zab runs over TCP, section III): keep fifo in "
+                            "--faults, e.g. --faults fifo,crash=1")
 
     def requests(self):
         return tuple(map(ClientValue, numbered("v", self.values)))
