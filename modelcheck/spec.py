@@ -14,6 +14,7 @@ is what action coverage counts.
 
 from __future__ import annotations
 
+import math
 from typing import Any, Callable, ClassVar, Hashable, Iterable, Iterator, Mapping, Sequence
 
 import attrs
@@ -89,8 +90,8 @@ class Param:
     def convert(self, spec_name: str, value: Any) -> Any:
         """Check and convert one value, raising SpecError with a clear message."""
         where = f"parameter {self.name!r} of spec {spec_name!r}"
-        if value is None and self.default is None:
-            return None
+        if self.default is None and (value is None or (isinstance(value, str) and value.lower() == "none")):
+            return None  # e.g. -p bug=none: the correct spec, as the default (shown as bug=None)
         if isinstance(value, str) and self.type is not str:
             value = _parse_text(value, self.type, where)
         if self.type is bool:
@@ -100,6 +101,8 @@ class Param:
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise SpecError(f"{where} must be a number, not {value!r}")
             value = float(value)
+            if not math.isfinite(value):  # nan passes every range check, and is not JSON
+                raise SpecError(f"{where} must be a finite number, not {value!r}")
         elif self.type is int:
             if isinstance(value, bool) or not isinstance(value, int):
                 raise SpecError(f"{where} must be a whole number, not {value!r}")
@@ -357,6 +360,16 @@ def iter_fields(state: Any) -> Iterator[tuple[str, Any]]:
         return
     if isinstance(state, tuple):
         yield from ((f"[{i}]", v) for i, v in enumerate(state))
+
+
+def pair_problem(item: Any) -> str | None:
+    """Why ``item``, one of the things ``successors`` gave, is not an (action, state) pair
+    as the contract asks, or None when it is one."""
+    if not isinstance(item, tuple) or len(item) != 2:
+        shown = repr(item)
+        return (f"successors() must give (action, state) pairs; it gave "
+                f"{shown if len(shown) <= 80 else shown[:77] + '...'} ({type(item).__name__})")
+    return None
 
 
 def find_unhashable(state: Any, path: str = "state") -> str | None:

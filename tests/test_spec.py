@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from modelcheck import explore
+from modelcheck import Param, Spec, SpecError, explore
 from modelcheck.fuzz.check import render
 from modelcheck.simulate import simulate
 from modelcheck.trace.format import trace_to_dict
@@ -31,3 +31,25 @@ def test_simulation_shows_readable_states_and_explains_the_spec_state():
     sim = simulate(Labelled(), steps=5, seed=0)
     assert sim.initial == {"n": 0, "mode": "idle"}
     assert [m.state for m in sim.moments] == [{"n": 1, "mode": "idle"}, {"n": 2, "mode": "idle"}]
+
+
+@pytest.mark.parametrize("text", ["nan", "inf", "-inf"])
+def test_a_float_parameter_must_be_finite(text):
+    class Rated(Spec):
+        rate = Param(0.5, min=0.0, max=1.0)
+
+        def initial_states(self):
+            return [0]
+
+        def successors(self, s):
+            return []
+
+    with pytest.raises(SpecError, match="must be a finite number"):
+        Rated(rate=text)
+
+
+@pytest.mark.parametrize("text", ["none", "None"])
+def test_bug_none_names_the_correct_spec(text):
+    from modelcheck import build
+
+    assert build("twophase", {"bug": text}).bug is None

@@ -15,7 +15,7 @@ import attrs
 
 from ..registry import reference
 from ..result import HOLDS, REACHED, UNKNOWN, UNREACHED, VIOLATED, Result
-from ..spec import Spec, SpecError, SymmetryError, action_kind, find_unhashable
+from ..spec import Spec, SpecError, SymmetryError, action_kind, find_unhashable, pair_problem
 from ..trace.model import Step, Trace
 
 __all__ = ["Options", "Run", "Progress"]
@@ -261,10 +261,29 @@ class Run:
             raise unhashable_error(state) from exc
         if isinstance(exc, SymmetryError):  # found mid-search: refused as at the start
             raise exc
+        if checking is None and isinstance(exc, (TypeError, ValueError)):
+            broken = self._broken_contract(expanding)
+            if broken is not None:
+                raise broken from exc
         if checking is not None:
             self.failed(exc, checking, "the spec raised while checking an invariant")
         else:
             self.failed(exc, expanding, SUCCESSORS_RAISED)
+
+    def _broken_contract(self, expanding: Callable[[], tuple[int, Sequence[int]]]) -> SpecError | None:
+        """The SpecError to give when the successors of the state ``expanding`` leads to are
+        not (action, state) pairs (a search's unpacking then raised TypeError or ValueError)."""
+        try:
+            init, steps = expanding()
+            path = follow(self.spec, init, steps)[1]
+            state = path[-1][2] if path else list(self.spec.initial_states())[init]
+            for item in self.spec.successors(state):
+                problem = pair_problem(item)
+                if problem is not None:
+                    return SpecError(f"spec {self.spec.title!r}: {problem}")
+        except Exception:  # the spec raises on the way: that is the error to report, as it is
+            return None
+        return None
 
     # -- traces --------------------------------------------------------------
 

@@ -20,7 +20,7 @@ from hypothesis.errors import Flaky
 
 from ..explore.run import Options, ProgressFn, Run, coverage_of, unhashable_error
 from ..result import Result
-from ..spec import Spec, SpecError
+from ..spec import Spec, SpecError, action_kind
 from ..trace.format import trace_to_dict
 from ..trace.model import Trace
 from ..trace.render import render_trace
@@ -77,8 +77,9 @@ class _Tally:
                 raise unhashable_error(state) from None
         self.transitions += len(schedule)
         self.depth = max(self.depth, len(schedule))
-        for action in schedule.actions:
-            self.actions[action] = self.actions.get(action, 0) + 1
+        for action in schedule.actions:  # by kind, as the searches count (an action need not hash)
+            kind = action_kind(action)
+            self.actions[kind] = self.actions.get(kind, 0) + 1
         if run.unreached:
             schedule = self._reachability(schedule)
         if schedule.failure is not None and self.first is None:

@@ -22,7 +22,7 @@ import attrs
 from hypothesis import strategies as st
 
 from ..explore.run import SUCCESSORS_RAISED, initial_states
-from ..spec import Spec, action_kind
+from ..spec import Spec, SpecError, action_kind, pair_problem
 from ..trace.format import encode_state
 
 __all__ = ["Failure", "Schedule", "schedules", "follow", "closest", "spec_of"]
@@ -112,6 +112,9 @@ def walk(spec: Spec, initial: int, choose: Chooser, max_steps: int | None = None
         k = choose(enabled, len(indices))
         if k is None:
             break
+        problem = pair_problem(enabled[k])
+        if problem is not None:  # the contract, not a bug the schedule shows: one line, exit 2
+            raise SpecError(f"spec {spec.title!r}: {problem}")
         action, state = enabled[k]
         indices.append(k)
         actions.append(action)

@@ -272,3 +272,23 @@ def test_actions_of_a_string_enum_count_under_their_members(strategy):
 
     r = explore(Enumerated(), strategy, deadlock=False, **({"walks": 3, "seed": 1} if strategy == "random" else {}))
     assert set(r.coverage) == {Kind.INC, Kind.RESET}
+
+
+class NotPairs(Chain):
+    """successors gives bare states from the third state on, not (action, state) pairs."""
+
+    def successors(self, s):
+        return [s + 1] if s >= 2 else [("Step", s + 1)]
+
+
+@pytest.mark.parametrize("strategy, workers", [("bfs", 1), ("dfs", 1), ("bfs", 2)])
+def test_successors_that_are_not_pairs_are_a_spec_error_naming_the_contract(strategy, workers):
+    with pytest.raises(SpecError, match=r"successors\(\) must give \(action, state\) pairs; it gave 3 \(int\)"):
+        explore(NotPairs(), strategy, workers=workers)
+
+
+def test_fuzzing_names_the_contract_too():
+    from modelcheck.fuzz import check_spec
+
+    with pytest.raises(SpecError, match=r"must give \(action, state\) pairs; it gave 3 \(int\)"):
+        check_spec(NotPairs(), examples=20, max_steps=6, seed=1)
