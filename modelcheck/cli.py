@@ -111,13 +111,30 @@ class MemorySize(click.ParamType):
         return int(number * self.UNITS[unit])
 
 
+class Seconds(click.FloatRange):
+    """A duration in seconds: a finite number above 0 (``nan`` would pass the range check,
+    and neither it nor ``inf`` is JSON)."""
+
+    def __init__(self) -> None:
+        super().__init__(min=0, min_open=True)
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> float:
+        seconds = super().convert(value, param, ctx)
+        if not math.isfinite(seconds):
+            self.fail(f"{value!r} is not a finite number of seconds (leave the option out for no limit)",
+                      param, ctx)
+        return seconds
+
+
 def fix_hash_seed() -> None:
     """Checkpoints store string hashes, which CPython salts per process unless PYTHONHASHSEED
     is set: run this command again in a process with a fixed seed (once)."""
     if os.environ.get("PYTHONHASHSEED") not in (None, "random"):
         return
     env = dict(os.environ, PYTHONHASHSEED="0")
-    os.execve(sys.executable, [sys.executable, "-m", "modelcheck", *sys.argv[1:]], env)
+    # -P: not the working directory first on sys.path, where a folder named modelcheck would
+    # be imported instead of the tool
+    os.execve(sys.executable, [sys.executable, "-P", "-m", "modelcheck", *sys.argv[1:]], env)
 
 
 _NO_ARGS = getattr(click.exceptions, "NoArgsIsHelpError", ())  # click >= 8.2
@@ -193,7 +210,7 @@ def list_specs(as_json: bool) -> None:
 @click.option("--depth", "-d", type=click.IntRange(min=0), default=None,
               help="Bound on path length (default: none; 50 for random walks).")
 @click.option("--max-states", type=click.IntRange(min=1), default=None, help="Stop after this many distinct states.")
-@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=None,
+@click.option("--time-limit", type=Seconds(), default=None,
               help="Stop after this many seconds.")
 @click.option("--walks", type=click.IntRange(min=1), default=1000, show_default=True,
               help="Number of random walks (--strategy random).")
@@ -214,7 +231,7 @@ def list_specs(as_json: bool) -> None:
                    "what is available at the start; 0: none); with --workers, of all processes.")
 @click.option("--checkpoint", "checkpoint", default=None, metavar="DIR",
               help="Save the search in DIR now and then and when it stops early (BFS).")
-@click.option("--checkpoint-every", type=click.FloatRange(min=0, min_open=True), default=60.0,
+@click.option("--checkpoint-every", type=Seconds(), default=60.0,
               show_default=True, help="Seconds between checkpoints.")
 @click.option("--resume", default=None, metavar="DIR", help="Continue the search saved in DIR.")
 @report_options
@@ -328,16 +345,15 @@ def show(file: str, as_json: bool, fmt: str, output: str | None) -> None:
         data = read_trace(file)
     except TraceFileError as exc:
         fail(str(exc))
+    desc, why = (None, None) if as_json else _property_notes(data, file)
     if as_json:
-        click.echo(json.dumps(data, indent=1))
-        return
-    desc, why = _property_notes(data, file)
-    if fmt == "text" and output is None:
+        text = json.dumps(data, indent=1) + "\n"
+    elif fmt == "text" and output is None:
         out = _out()
         for line in render_trace(data, desc, why):
             out.print(line)
         return
-    if fmt == "text":
+    elif fmt == "text":
         text = "\n".join(line.plain for line in render_trace(data, desc, why)) + "\n"
     elif fmt == "mermaid":
         from .trace.mermaid import trace_to_mermaid
@@ -351,6 +367,8 @@ def show(file: str, as_json: bool, fmt: str, output: str | None) -> None:
     if output is None:
         click.echo(text, nl=False)
         return
+    if os.path.exists(output) and os.path.samefile(output, file):
+        fail(f"-o {output!r} is the trace file itself; write the {fmt if not as_json else 'JSON'} elsewhere")
     try:
         write_atomic(output, text)
     except OSError as exc:
@@ -469,7 +487,7 @@ def simulate(spec: str, params: tuple[str, ...], faults: str | None, steps: int,
 @click.option("--markdown", is_flag=True, help="Print Markdown tables (for README) instead of rich tables.")
 @click.option("--only", "only", multiple=True, metavar="NAME",
               help="Only this library spec (repeatable); default: every spec.")
-@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=60.0, show_default=True,
+@click.option("--time-limit", type=Seconds(), default=60.0, show_default=True,
               help="Seconds allowed to each exploration.")
 def zoo(markdown: bool, only: tuple[str, ...], time_limit: float) -> None:
     """Check the whole library with BFS: every spec at its defaults, every bug variant found.

@@ -3,6 +3,7 @@
 import json
 import os
 import shutil
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -161,6 +162,9 @@ def test_unhashable_state_is_a_clear_error(tmp_path):
 @pytest.mark.parametrize("content, message", [
     ('{"format": "modelcheck.trace", "version": 1, "spec": "twophase"', "truncated"),
     ("not json at all}", "not valid JSON"),
+    ("<!DOCTYPE html><html>", "not valid JSON"),
+    ("hello", "not valid JSON"),
+    ("", "empty; not a counterexample"),
     ('{"hello": "world"}', "not a modelcheck counterexample"),
     ('{"format": "modelcheck.trace", "version": 99}', "format version 99"),
     ('{"format": "modelcheck.trace", "version": 1, "spec": "twophase", "params": {}, "faults": {}, '
@@ -270,3 +274,29 @@ def test_checking_a_library_spec_leaves_the_optional_parts_unimported(tmp_path):
             "modelcheck.fuzz"}
     assert "modelcheck.specs.raft_election" in loaded
     assert lazy.isdisjoint(loaded), sorted(lazy & set(loaded))
+
+
+def test_show_writes_where_o_says_without_replacing_what_is_there(tmp_path):
+    assert modelcheck("explore", "twophase", "-p", "bug=early-commit", cwd=tmp_path).returncode == 1
+    (saved,) = (tmp_path / "counterexamples").glob("*.json")
+    before = saved.read_text()
+    r = modelcheck("show", saved, "-o", saved, cwd=tmp_path)  # the trace itself: refused
+    assert r.returncode == 2 and "is the trace file itself" in r.stderr and saved.read_text() == before
+    assert modelcheck("show", saved, "--json", "-o", "copy.json", cwd=tmp_path).returncode == 0
+    assert json.loads((tmp_path / "copy.json").read_text()) == json.loads(before)
+    (tmp_path / "link.txt").symlink_to("target.txt")  # a link stays a link; its target is written
+    assert modelcheck("show", saved, "-o", "link.txt", cwd=tmp_path).returncode == 0
+    assert (tmp_path / "link.txt").is_symlink() and "TMCommit" in (tmp_path / "target.txt").read_text()
+    if hasattr(os, "mkfifo"):  # a pipe is written into, not replaced by a file
+        os.mkfifo(tmp_path / "pipe")
+        reader = subprocess.Popen(["cat", str(tmp_path / "pipe")], stdout=subprocess.PIPE, text=True)
+        assert modelcheck("show", saved, "--format", "mermaid", "-o", "pipe", cwd=tmp_path).returncode == 0
+        assert "sequenceDiagram" in reader.communicate(timeout=60)[0]
+        assert stat.S_ISFIFO(os.stat(tmp_path / "pipe").st_mode)
+
+
+@pytest.mark.parametrize("option", ["--time-limit", "--checkpoint-every"])
+@pytest.mark.parametrize("value", ["nan", "inf"])
+def test_durations_must_be_finite(tmp_path, option, value):
+    r = modelcheck("explore", "twophase", option, value, cwd=tmp_path)
+    assert r.returncode == 2 and "not a finite number of seconds" in r.stderr and "Traceback" not in r.stderr

@@ -117,7 +117,10 @@ def parse_trace(text: str, where: str = "<trace>") -> dict[str, Any]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        what = "truncated" if not text.rstrip().endswith("}") else "not valid JSON"
+        if not text.strip():
+            raise TraceFileError(f"{where}: empty; not a counterexample") from None
+        body = text.strip()
+        what = "truncated" if body.startswith("{") and not body.endswith("}") else "not valid JSON"
         raise TraceFileError(
             f"{where}: {what} (line {exc.lineno}, column {exc.colno}); not a readable counterexample"
         ) from None

@@ -66,10 +66,21 @@ def _mode_for(path: Path) -> int:
 
 
 def write_atomic(path: str | os.PathLike, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file renamed over it.  A symbolic link
+    stays one (its target is written); a device or a pipe (``/dev/null``, ``>(cmd)``) is
+    written into, since renaming a file over it would replace it."""
     import tempfile  # here, not at the top, as hashlib above
     from pathlib import Path
 
-    path = Path(path)
+    try:
+        special = not stat.S_ISREG(os.stat(path).st_mode)
+    except (FileNotFoundError, NotADirectoryError):
+        special = False
+    if special:
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        return
+    path = Path(os.path.realpath(path))
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
