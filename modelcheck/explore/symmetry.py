@@ -44,8 +44,8 @@ SAMPLE_STATES = 300
 SAMPLE_RENAMINGS = 24
 #: during a search, the first SPOT_ALL key computations, then one in SPOT_EVERY, also check
 #: their state under a random renaming
-SPOT_ALL = 10_000
-SPOT_EVERY = 64
+SPOT_ALL = 5_000
+SPOT_EVERY = 128
 #: one spot check in SPOT_WHOLE also compares successors, as the sample does (the others
 #: compare the properties' verdicts, labels and canonical forms: far cheaper)
 SPOT_WHOLE = 16
