@@ -19,8 +19,8 @@ to successors and leave every invariant's verdict unchanged, and ``canonical`` m
 the same for a state and its renamings.  That sample is the first states of a
 breadth-first search, and a symmetry may break only deeper (an invariant that names
 one node, true of the renamed states found first), so during the search the states
-whose keys are computed are checked too, each under one random renaming: all of them
-at first (:data:`SPOT_ALL`), then one in :data:`SPOT_EVERY`.  A
+whose keys are computed afresh (not remembered) are checked too, each under one random
+renaming: all of them at first (:data:`SPOT_ALL`), then one in :data:`SPOT_EVERY`.  A
 declaration that fails either check is refused (:class:`SymmetryError`) with the
 renaming that shows it.  A sample cannot prove a symmetry: "every reachable state
 checked" under ``--symmetry`` assumes the declaration.
@@ -136,14 +136,23 @@ def key_function(spec: Spec, exact: bool = False, *, check: bool = True,
     if check:
         check_symmetry(spec)
     key = _orbit_key(spec, groups, exact)
-    key = key if exact else _remembered(key)
-    return _spot_checked(spec, groups, key) if spot else key
+    checker = _spot_checker(spec, groups) if spot else None
+    if not exact:
+        return _remembered(key, checker)
+    if checker is None:
+        return key
+
+    def checked(state: Any) -> Hashable:
+        checker(state)
+        return key(state)
+    return checked
 
 
-def _spot_checked(spec: Spec, groups: list[tuple], key: Callable[[Any], Hashable]) -> Callable[[Any], Hashable]:
-    """``key`` that also checks states under one random renaming each (seeded: the same run
-    checks the same states), as :func:`check_symmetry` checks its sample: every state for the
-    first :data:`SPOT_ALL` calls, then one in :data:`SPOT_EVERY`."""
+def _spot_checker(spec: Spec, groups: list[tuple]) -> Callable[[Any], None]:
+    """A function to call on each state whose key is computed afresh: it checks some of them
+    under one random renaming each (seeded: the same run checks the same states), as
+    :func:`check_symmetry` checks its sample: the first :data:`SPOT_ALL`, then one in
+    :data:`SPOT_EVERY`."""
     rng = random.Random(0)
     props = list(spec.invariants()) + list(spec.reachability())
     canonical = spec.canonical if _has_canonical(spec) else None
@@ -153,7 +162,7 @@ def _spot_checked(spec: Spec, groups: list[tuple], key: Callable[[Any], Hashable
     due = 0
     checks = 0
 
-    def spot_checked(state: Any) -> Hashable:
+    def spot_check(state: Any) -> None:
         nonlocal calls, due, checks
         calls += 1
         if calls > due:
@@ -167,15 +176,14 @@ def _spot_checked(spec: Spec, groups: list[tuple], key: Callable[[Any], Hashable
                     for _, prop in props:
                         prop(state)
                 except Exception:
-                    return key(state)
+                    return
                 if len(memos) > 64:
                     memos.clear()
                 memo = memos.setdefault(tuple(table.items()), {})
                 if len(memo) > 100_000:
                     memo.clear()
                 _try_renaming(spec, state, table, memo, props, canonical, labels, succ)
-        return key(state)
-    return spot_checked
+    return spot_check
 
 
 def _random_renaming(groups: Sequence[tuple], rng: random.Random, moving: bool = False) -> dict:
@@ -193,8 +201,9 @@ def _random_renaming(groups: Sequence[tuple], rng: random.Random, moving: bool =
 KEY_CACHE = 1 << 19
 
 
-def _remembered(key: Callable[[Any], int]) -> Callable[[Any], int]:
-    """``key`` with the keys of recently met states remembered by their own fingerprint.
+def _remembered(key: Callable[[Any], int], checker: Callable[[Any], None] | None = None) -> Callable[[Any], int]:
+    """``key`` with the keys of recently met states remembered by their own fingerprint
+    (``checker``, if any, is called on the states whose keys are computed afresh).
 
     Most successors a search meets are states it met before (``benchmarks/reuse.py``
     counts them), and the orbit key costs far more than ``hash``.  Two generations of
@@ -213,6 +222,8 @@ def _remembered(key: Callable[[Any], int]) -> Callable[[Any], int]:
         if k is None:
             k = older.get(h)
             if k is None:
+                if checker is not None:
+                    checker(state)
                 k = key(state)
             if len(recent) >= size:
                 older, recent = recent, {}
