@@ -165,6 +165,9 @@ def test_unhashable_state_is_a_clear_error(tmp_path):
     ("<!DOCTYPE html><html>", "not valid JSON"),
     ("hello", "not valid JSON"),
     ("", "empty; not a counterexample"),
+    ('{"format": "modelcheck.trace", "version": 1, "spec": "twophase", "params": {}, "faults": {}, '
+     '"kind": "error", "error": null, "property": "error", "initial": {"index": 0, "state": null}, '
+     '"steps": []}', "kind 'error' needs 'error'"),
     ('{"hello": "world"}', "not a modelcheck counterexample"),
     ('{"format": "modelcheck.trace", "version": 99}', "format version 99"),
     ('{"format": "modelcheck.trace", "version": 1, "spec": "twophase", "params": {}, "faults": {}, '

@@ -60,6 +60,9 @@ def explore(
     if (checkpoint or resume) and (strategy != "bfs" or parallel):
         raise SpecError("--checkpoint and --resume work with the in-process breadth-first search "
                         "(no --strategy dfs/random, --workers or --engine ray)")
+    if symmetry and strategy == "random":
+        raise SpecError("--symmetry reduces the exhaustive searches (bfs, dfs); random walks keep no "
+                        "visited set to reduce, so run them without it")
     if address is not None and engine != "ray":
         raise SpecError("--address names a Ray cluster; use it with --engine ray")
     for name, value, low in (("depth", depth, 0), ("max_states", max_states, 1), ("walks", walks, 1),

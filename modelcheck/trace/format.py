@@ -144,6 +144,8 @@ def _check_shape(data: dict[str, Any]) -> str | None:
             return f"field {key!r} is missing or not a {typ.__name__}"
     if data["kind"] not in KINDS:
         return f"unknown kind {data['kind']!r}"
+    if data["kind"] == "error" and not isinstance(data.get("error"), str):
+        return "kind 'error' needs 'error', the message the spec raised"
     if not isinstance(data["initial"].get("index"), int) or "state" not in data["initial"]:
         return "field 'initial' needs an integer 'index' and a 'state'"
     for n, step in enumerate(data["steps"], 1):

@@ -354,3 +354,8 @@ def test_spot_checks_go_on_past_the_first_states(monkeypatch):
     monkeypatch.setattr(symmetry, "SPOT_EVERY", 10**9)
     result = explore(DeepLopsided(), "bfs", symmetry=True)  # what the spot checks prevent
     assert result.ok and result.distinct_states == 41 * 42 // 2
+
+
+def test_random_walks_refuse_symmetry_rather_than_ignore_it():
+    with pytest.raises(SpecError, match="random walks keep no visited set"):
+        explore(TwoPhase(rms=3), "random", symmetry=True, seed=1)
