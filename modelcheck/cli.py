@@ -305,14 +305,17 @@ def _report(spec: Any, result: Any, as_json: bool, out_dir: str, no_save: bool) 
             except OSError as exc:  # the run's result is printed all the same, then this error
                 save_error = f"cannot save the counterexample under {out_dir!r}: {exc}"
                 break
+    save_error = save_error or result.stats.get("checkpoint_error")
+    # a file that could not be written is the tool's failure (2), unless the run found a
+    # violation: its verdict (1) stands, and the counterexample is printed in full above
+    code = result.exit_code if not save_error or result.exit_code != 0 else EXIT_USAGE
     if as_json:
-        click.echo(json.dumps(result_to_dict(result), indent=1, default=str))
+        click.echo(json.dumps({**result_to_dict(result), "exit_code": code}, indent=1, default=str))
     else:
         _print_result(spec, result, traces)
-    save_error = save_error or result.stats.get("checkpoint_error")
     if save_error:
-        fail(save_error)
-    sys.exit(result.exit_code)
+        _err().print(f"[bold red]error:[/] {escape(save_error)}", markup=True)
+    sys.exit(code)
 
 
 def _print_result(spec: Any, result: Any, traces: list) -> None:

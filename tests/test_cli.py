@@ -232,16 +232,17 @@ def test_replay_prints_its_message_as_is(tmp_path):
 
 
 def test_unwritable_out_still_prints_the_result_then_the_error(tmp_path):
+    """The violation's exit status (1) stands: its trace is printed in full; the file error follows."""
     (tmp_path / "afile").write_text("")
     r = modelcheck("explore", "twophase", "-p", "bug=early-commit", "--out", "afile", "-q", cwd=tmp_path)
-    assert r.returncode == 2
+    assert r.returncode == 1
     assert "invariant consistent violated after 5 steps" in r.stdout and "action coverage" in r.stdout
     assert r.stderr.startswith("error: cannot save the counterexample under 'afile': ")
     assert len(r.stderr.strip().splitlines()) == 1
     r = modelcheck("explore", "twophase", "-p", "bug=early-commit", "--out", "afile", "--json", cwd=tmp_path)
-    assert r.returncode == 2
+    assert r.returncode == 1
     data = json.loads(r.stdout)
-    assert data["verdict"] == "violation of consistent" and data["saved"] == []
+    assert data["verdict"] == "violation of consistent" and data["saved"] == [] and data["exit_code"] == 1
     assert r.stderr.startswith("error: cannot save the counterexample under 'afile': ")
 
 

@@ -349,3 +349,28 @@ def test_a_resume_after_the_spec_changed_is_refused(tmp_path):
     assert "was saved by other code: the spec's source" in r.stderr and "without --resume" in r.stderr
     (tmp_path / "counter.py").write_text(COUNTER)  # the same code again: it resumes
     assert modelcheck(*run, "--resume", "ck", cwd=tmp_path).returncode == 0
+
+
+def test_cli_a_checkpoint_that_cannot_be_saved_fails_a_clean_run_but_not_a_violation(tmp_path):
+    spec = '''
+from modelcheck import Spec, invariant, Param
+ODD = lambda: None  # a lambda cannot be pickled
+class Odd(Spec):
+    limit = Param(100_000)
+    def initial_states(self):
+        return [(0,)]
+    def successors(self, s):
+        n = s[0] + 1
+        return [("inc", (n, ODD) if n == 5 else (n,))] if n <= 3000 else []
+    @invariant
+    def small(self, s):
+        return s[0] < self.limit
+'''
+    (tmp_path / "odd.py").write_text(spec)
+    run = ("explore", "./odd.py", "--exact", "--checkpoint", "ck", "--checkpoint-every", "0.000001", "-q")
+    clean = modelcheck(*run, cwd=tmp_path)  # the periodic saves fail, the search goes on
+    assert clean.returncode == 2 and "no violation: every reachable state checked" in clean.stdout
+    assert clean.stderr.startswith("error: cannot save the checkpoint: a state cannot be pickled")
+    bad = modelcheck(*run, "-p", "limit=2500", "--no-save", cwd=tmp_path)
+    assert bad.returncode == 1 and "invariant small violated" in bad.stdout
+    assert bad.stderr.startswith("error: cannot save the checkpoint: a state cannot be pickled")
