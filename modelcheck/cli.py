@@ -209,7 +209,9 @@ def list_specs(as_json: bool) -> None:
 @click.option("--strategy", "-s", type=click.Choice(STRATEGIES), default="bfs", show_default=True)
 @click.option("--depth", "-d", type=click.IntRange(min=0), default=None,
               help="Bound on path length (default: none; 50 for random walks).")
-@click.option("--max-states", type=click.IntRange(min=1), default=None, help="Stop after this many distinct states.")
+@click.option("--max-states", type=click.IntRange(min=1), default=None,
+              help="Stop once this many distinct states are found (the expansion that reaches the "
+                   "count finishes, so the summary may show a few more).")
 @click.option("--time-limit", type=Seconds(), default=None,
               help="Stop after this many seconds.")
 @click.option("--walks", type=click.IntRange(min=1), default=1000, show_default=True,
