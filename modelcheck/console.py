@@ -18,6 +18,7 @@ from rich.text import Text
 from .explore.run import Progress
 from .result import HOLDS, REACHED, UNKNOWN, VIOLATED, Result
 from .trace.format import trace_to_dict
+from .trace.model import n_steps
 from .trace.render import describe_run
 
 __all__ = ["ProgressDisplay", "print_summary", "result_to_dict"]
@@ -140,7 +141,7 @@ def print_summary(console: Console, result: Result, action_kinds: tuple[str, ...
         props.add_row("invariant", name, Text(verdict, style=_STYLE.get(verdict, "")))
     for name, verdict in result.reachability.items():
         example = result.examples.get(name)
-        shown = verdict + (f" (in {len(example)} steps)" if example else "")
+        shown = verdict + (f" (in {n_steps(len(example))})" if example else "")
         props.add_row("sometimes", name, Text(shown, style="green" if example else "yellow"))
     if result.invariants or result.reachability:
         console.print(props)

@@ -26,6 +26,7 @@ from . import registry
 from .explore.run import describe_exception, shown
 from .spec import Spec, SpecError
 from .trace.format import encode_state
+from .trace.model import n_steps
 from .trace.render import state_diff
 
 __all__ = ["Replay", "replay", "spec_from_trace", "spec_reference"]
@@ -126,8 +127,8 @@ def _verdict(spec: Spec, data: dict[str, Any], state: Any) -> Replay:
         return _error_verdict(spec, data.get("error") or "", state, n)
     if kind == "deadlock":
         if not list(spec.successors(state)):
-            return Replay("reproduced", f"still deadlocked after {n} steps")
-        return Replay("fixed", f"no longer deadlocked after {n} steps")
+            return Replay("reproduced", f"still deadlocked after {n_steps(n)}")
+        return Replay("fixed", f"no longer deadlocked after {n_steps(n)}")
     checks = dict(spec.invariants() if kind == "invariant" else spec.reachability())
     if prop not in checks:
         return Replay("diverged", f"the spec no longer has a property named {prop!r}", n)
@@ -135,9 +136,9 @@ def _verdict(spec: Spec, data: dict[str, Any], state: Any) -> Replay:
     if kind == "invariant":
         if holds:
             return Replay("fixed", f"the trace replays, but {prop} now holds in its last state")
-        return Replay("reproduced", f"invariant {prop} is still violated after {n} steps")
+        return Replay("reproduced", f"invariant {prop} is still violated after {n_steps(n)}")
     if holds:
-        return Replay("reproduced", f"{prop} is still reached after {n} steps")
+        return Replay("reproduced", f"{prop} is still reached after {n_steps(n)}")
     return Replay("fixed", f"{prop} is no longer reached by this trace")
 
 
@@ -177,11 +178,11 @@ def _error_verdict(spec: Spec, recorded: str, state: Any, n: int) -> Replay:
     phase, prop, typ = _recorded_error(recorded)
     for got_phase, got_prop, exc in raised:
         if phase in (None, got_phase) and prop in (None, got_prop) and typ in (None, type(exc).__name__):
-            return Replay("reproduced", f"the spec still raises after {n} steps: {type(exc).__name__}: {exc}")
+            return Replay("reproduced", f"the spec still raises after {n_steps(n)}: {type(exc).__name__}: {exc}")
     if not raised:
-        return Replay("fixed", f"the spec no longer raises after {n} steps")
+        return Replay("fixed", f"the spec no longer raises after {n_steps(n)}")
     got_phase, got_prop, exc = raised[0]
     now = describe_exception(exc, "the spec raised while " + (f"checking {got_prop}" if got_prop
                                                               else "computing successors"))
-    return Replay("diverged", f"after {n} steps the spec raises another error than recorded: now {now}; "
+    return Replay("diverged", f"after {n_steps(n)} the spec raises another error than recorded: now {now}; "
                   f"recorded: {recorded or 'no message'}", n)

@@ -26,6 +26,7 @@ from .registry import reference
 from .explore.run import initial_states, shown, spec_raised
 from .spec import Spec, SpecError
 from .trace.format import encode_state
+from .trace.model import n_steps
 from .trace.render import describe_run, flatten, format_value, step_lines
 
 __all__ = ["Moment", "Simulation", "simulate", "render_simulation"]
@@ -190,17 +191,17 @@ def render_simulation(sim: Simulation) -> Iterator[Text]:
             yield Text(f"violated: {_about(sim, name)}", style="bold red")
             for line in sim.explanations.get(name, "").splitlines():
                 yield Text(f"  {line}", style="red")
-        yield Text(f"stopped after {n} steps: an invariant is violated "
+        yield Text(f"stopped after {n_steps(n)}: an invariant is violated "
                    f"(modelcheck explore finds the shortest such trace)", style="bold red")
     elif sim.ended_by == "error":
         yield Text(f"error: {sim.error}", style="bold red")
-        yield Text(f"stopped after {n} steps: the spec raised (same seed, same run: --seed {sim.seed})",
+        yield Text(f"stopped after {n_steps(n)}: the spec raised (same seed, same run: --seed {sim.seed})",
                    style="bold red")
     elif sim.ended_by == "deadlock":
-        yield Text(f"stopped after {n} steps: no transition is enabled", style="bold yellow")
+        yield Text(f"stopped after {n_steps(n)}: no transition is enabled", style="bold yellow")
     elif sim.ended_by == "quiescent":
-        yield Text(f"stopped after {n} steps: nothing changes any more "
+        yield Text(f"stopped after {n_steps(n)}: nothing changes any more "
                    "(every enabled transition leaves the state as it is)", style="bold yellow")
     else:
-        yield Text(f"{n} steps, no invariant violated (same seed, same run: --seed {sim.seed})",
+        yield Text(f"{n_steps(n)}, no invariant violated (same seed, same run: --seed {sim.seed})",
                    style="bold green")

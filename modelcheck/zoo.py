@@ -26,6 +26,7 @@ from . import registry
 from .explore import explore
 from .result import Result
 from .spec import Spec, SpecError
+from .trace.model import n_steps
 
 __all__ = ["SpecRow", "BugRow", "Zoo", "run_zoo", "command_line", "DEFAULT_TIME_LIMIT",
            "SPEC_COLUMNS", "BUG_COLUMNS"]
@@ -79,7 +80,7 @@ class BugRow:
 
     def cells(self) -> tuple[str, ...]:
         if self.found:
-            what, length = self.invariant or "", f"{self.length} steps"
+            what, length = self.invariant or "", n_steps(self.length)
         else:
             what, length = f"NOT FOUND ({self.verdict})", "-"
         return (self.spec, self.bug, what, self.faults, length, _seconds(self.elapsed))

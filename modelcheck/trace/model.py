@@ -6,7 +6,12 @@ from typing import Any, Hashable
 
 import attrs
 
-__all__ = ["Step", "Trace"]
+__all__ = ["Step", "Trace", "n_steps"]
+
+
+def n_steps(n: int) -> str:
+    """``1 step``, ``5 steps``: a trace's length in words."""
+    return f"{n:,} step" if n == 1 else f"{n:,} steps"
 
 
 @attrs.frozen

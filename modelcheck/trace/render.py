@@ -17,6 +17,8 @@ from typing import Any, Iterable, Iterator
 import attrs
 from rich.text import Text
 
+from .model import n_steps
+
 __all__ = [
     "render_trace", "headline", "step_lines", "state_diff", "compact_diff", "flatten", "describe_run",
     "format_value", "Event", "parse_label", "participants", "SPEC_PARTICIPANT",
@@ -277,10 +279,10 @@ def headline(data: dict[str, Any]) -> str:
     """What a trace shows, in a few words: ``invariant consistent violated after 5 steps``."""
     kind, prop, n = data["kind"], data["property"], len(data["steps"])
     return {
-        "invariant": f"invariant {prop} violated after {n} steps",
-        "deadlock": f"deadlock after {n} steps: no transition is enabled",
-        "error": f"the spec raised after {n} steps",
-        "example": f"{prop} reached after {n} steps",
+        "invariant": f"invariant {prop} violated after {n_steps(n)}",
+        "deadlock": f"deadlock after {n_steps(n)}: no transition is enabled",
+        "error": f"the spec raised after {n_steps(n)}",
+        "example": f"{prop} reached after {n_steps(n)}",
     }[kind]
 
 
