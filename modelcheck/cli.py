@@ -244,6 +244,8 @@ def explore(spec: str, params: tuple[str, ...], faults: str | None, strategy: st
             checkpoint_every: float, resume: str | None, as_json: bool, out_dir: str,
             no_save: bool, quiet: bool) -> None:
     """Explore SPEC (a library name, ./file.py[:Class] or module:Class) and check its invariants."""
+    if seed is not None and strategy != "random":  # rather than show a seed that changed nothing
+        fail(f"--seed sets the walks of --strategy random; {strategy} is deterministic, so drop --seed")
     if (checkpoint or resume) and not exact:
         fix_hash_seed()
     the_spec = build_spec(spec, params, faults)

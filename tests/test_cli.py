@@ -304,3 +304,9 @@ def test_show_writes_where_o_says_without_replacing_what_is_there(tmp_path):
 def test_durations_must_be_finite(tmp_path, option, value):
     r = modelcheck("explore", "twophase", option, value, cwd=tmp_path)
     assert r.returncode == 2 and "not a finite number of seconds" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_a_seed_for_a_deterministic_search_is_refused_not_shown(tmp_path):
+    r = modelcheck("explore", "twophase", "--seed", "3", cwd=tmp_path)
+    assert r.returncode == 2 and r.stdout == ""
+    assert r.stderr == "error: --seed sets the walks of --strategy random; bfs is deterministic, so drop --seed\n"
