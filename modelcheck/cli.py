@@ -115,13 +115,14 @@ class Seconds(click.FloatRange):
     """A duration in seconds: a finite number above 0 (``nan`` would pass the range check,
     and neither it nor ``inf`` is JSON)."""
 
-    def __init__(self) -> None:
+    def __init__(self, unset: str = "no limit") -> None:
         super().__init__(min=0, min_open=True)
+        self.unset = unset  # what leaving the option out means
 
     def convert(self, value: Any, param: Any, ctx: Any) -> float:
         seconds = super().convert(value, param, ctx)
         if not math.isfinite(seconds):
-            self.fail(f"{value!r} is not a finite number of seconds (leave the option out for no limit)",
+            self.fail(f"{value!r} is not a finite number of seconds (leave the option out for {self.unset})",
                       param, ctx)
         return seconds
 
@@ -233,7 +234,7 @@ def list_specs(as_json: bool) -> None:
                    "what is available at the start; 0: none); with --workers, of all processes.")
 @click.option("--checkpoint", "checkpoint", default=None, metavar="DIR",
               help="Save the search in DIR now and then and when it stops early (BFS).")
-@click.option("--checkpoint-every", type=Seconds(), default=60.0,
+@click.option("--checkpoint-every", type=Seconds("the default, 60"), default=60.0,
               show_default=True, help="Seconds between checkpoints.")
 @click.option("--resume", default=None, metavar="DIR", help="Continue the search saved in DIR.")
 @report_options
@@ -494,7 +495,7 @@ def simulate(spec: str, params: tuple[str, ...], faults: str | None, steps: int,
 @click.option("--markdown", is_flag=True, help="Print Markdown tables (for README) instead of rich tables.")
 @click.option("--only", "only", multiple=True, metavar="NAME",
               help="Only this library spec (repeatable); default: every spec.")
-@click.option("--time-limit", type=Seconds(), default=60.0, show_default=True,
+@click.option("--time-limit", type=Seconds("the default, 60"), default=60.0, show_default=True,
               help="Seconds allowed to each exploration.")
 def zoo(markdown: bool, only: tuple[str, ...], time_limit: float) -> None:
     """Check the whole library with BFS: every spec at its defaults, every bug variant found.

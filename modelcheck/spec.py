@@ -364,8 +364,11 @@ def iter_fields(state: Any) -> Iterator[tuple[str, Any]]:
 
 def pair_problem(item: Any) -> str | None:
     """Why ``item``, one of the things ``successors`` gave, is not an (action, state) pair
-    as the contract asks, or None when it is one."""
-    if not isinstance(item, tuple) or len(item) != 2:
+    as the contract asks, or None when it is one (anything the searches can unpack into
+    two is one, as they unpack it)."""
+    try:
+        _action, _state = item
+    except (TypeError, ValueError):
         shown = repr(item)
         return (f"successors() must give (action, state) pairs; it gave "
                 f"{shown if len(shown) <= 80 else shown[:77] + '...'} ({type(item).__name__})")

@@ -141,9 +141,19 @@ def key_function(spec: Spec, exact: bool = False, *, check: bool = True,
         return _remembered(key, checker)
     if checker is None:
         return key
+    recent: set = set()
+    older: set = set()
 
     def checked(state: Any) -> Hashable:
-        checker(state)
+        # spot-check the states met afresh, as the fingerprint mode's key cache does: their
+        # hashes only decide what is checked (a collision skips a check), never the key
+        nonlocal recent, older
+        h = hash(state)
+        if h not in recent and h not in older:
+            if len(recent) >= KEY_CACHE:
+                older, recent = recent, set()
+            recent.add(h)
+            checker(state)
         return key(state)
     return checked
 

@@ -292,3 +292,30 @@ def test_fuzzing_names_the_contract_too():
 
     with pytest.raises(SpecError, match=r"must give \(action, state\) pairs; it gave 3 \(int\)"):
         check_spec(NotPairs(), examples=20, max_steps=6, seed=1)
+
+
+class ListPairs(Chain):
+    """Pairs given as lists (the searches unpack any two-item sequence), and a real bug at 3."""
+
+    def successors(self, s):
+        if s == 3:
+            raise ValueError("a genuine bug at 3")
+        return [["Step", s + 1]] if s < self.length else []
+
+
+@pytest.mark.parametrize("strategy, workers", [("bfs", 1), ("dfs", 1), ("bfs", 2)])
+def test_a_spec_that_raises_is_reported_as_such_even_with_list_pairs(strategy, workers):
+    r = explore(ListPairs(), strategy, workers=workers)
+    assert r.exit_code == 2 and "ValueError: a genuine bug at 3" in r.error.error and len(r.error) == 3
+
+
+def test_fuzzing_takes_list_pairs_as_the_searches_do():
+    from modelcheck.fuzz import check_spec
+
+    class Fine(ListPairs):
+        check_deadlock = False
+
+        def successors(self, s):
+            return [["Step", s + 1]] if s < self.length else []
+
+    check_spec(Fine(), examples=10, max_steps=6, seed=1)  # passes: no invariant is broken

@@ -359,3 +359,13 @@ def test_spot_checks_go_on_past_the_first_states(monkeypatch):
 def test_random_walks_refuse_symmetry_rather_than_ignore_it():
     with pytest.raises(SpecError, match="random walks keep no visited set"):
         explore(TwoPhase(rms=3), "random", symmetry=True, seed=1)
+
+
+class DeeperLopsided(DeepLopsided):
+    top = 100  # 5,151 states: past the first 5,000 keys when repeats count (as --exact's once did)
+
+
+@pytest.mark.parametrize("exact", [False, True])
+def test_exact_mode_spot_checks_states_met_afresh_as_fingerprints_do(exact):
+    with pytest.raises(SpecError, match="changes the verdict of n2_never_alone_at_top"):
+        explore(DeeperLopsided(), "bfs", symmetry=True, exact=exact)
