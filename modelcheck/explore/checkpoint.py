@@ -29,7 +29,7 @@ import tempfile
 import time
 from typing import Any, Callable
 
-from ..registry import reference
+from ..registry import is_file, reference, split
 from ..spec import Spec, SpecError
 
 __all__ = ["Checkpointer", "load_checkpoint", "FILE", "hash_probe", "require_stable_hash"]
@@ -70,10 +70,20 @@ def _source(spec: Spec) -> str:
     return digest.hexdigest()[:16]
 
 
+def _spec_named(spec: Spec) -> str:
+    """The spec's reference, with a spec file's path made absolute: ``../x.py`` and
+    ``/work/x.py`` name one spec (the source digest tells whether it is the same code)."""
+    ref = reference(spec)
+    target, sep, cls_name = split(ref)
+    if is_file(target):
+        return os.path.realpath(target) + sep + cls_name
+    return ref
+
+
 def _identity(spec: Spec, options: Any, exact: bool) -> dict:
     from .fingerprint import portable_hash
 
-    return {"spec": reference(spec), "source": _source(spec), "params": spec.params(),
+    return {"spec": _spec_named(spec), "source": _source(spec), "params": spec.params(),
             "faults": dict(getattr(spec, "fault_summary", lambda: {})()),
             "exact": exact, "symmetry": options.symmetry,
             "fingerprints": "states" if exact else "hash" if portable_hash else "stable",
@@ -186,6 +196,11 @@ def load_checkpoint(directory: str, spec: Spec, options: Any, exact: bool) -> di
                         "write one with --checkpoint DIR") from None
     except OSError as exc:
         raise SpecError(f"cannot read checkpoint {path}: {exc}") from None
+    except ModuleNotFoundError as exc:  # its states are of a spec file this run did not load
+        if (exc.name or "").startswith("_modelcheck_user_"):
+            raise SpecError(f"checkpoint {path} holds states of another spec file than "
+                            f"{reference(spec)!r}; resume with the spec file it was saved from") from None
+        raise SpecError(f"cannot read checkpoint {path}: ModuleNotFoundError: {exc}") from None
     except Exception as exc:  # corrupt or truncated: unpickling garbage can raise almost anything
         detail = " ".join(f"{type(exc).__name__}: {exc}".split())  # one line
         raise SpecError(f"cannot read checkpoint {path}: {detail.rstrip(':')}") from None

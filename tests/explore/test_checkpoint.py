@@ -374,3 +374,16 @@ class Odd(Spec):
     bad = modelcheck(*run, "-p", "limit=2500", "--no-save", cwd=tmp_path)
     assert bad.returncode == 1 and "invariant small violated" in bad.stdout
     assert bad.stderr.startswith("error: cannot save the checkpoint: a state cannot be pickled")
+
+
+def test_a_spec_file_named_by_another_path_resumes(tmp_path):
+    (tmp_path / "counter.py").write_text(COUNTER)
+    (tmp_path / "elsewhere").mkdir()
+    run = ("explore", "-p", "limit=60", "--no-save")
+    assert modelcheck(run[0], "./counter.py", *run[1:], "--max-states", "1000", "--checkpoint", "ck",
+                      cwd=tmp_path).returncode == 0
+    r = modelcheck(run[0], "../counter.py", *run[1:], "--resume", "../ck", cwd=tmp_path / "elsewhere")
+    assert r.returncode == 0 and "resumed" in r.stdout, r.stderr
+    (tmp_path / "other.py").write_text(COUNTER)  # the same code in another file: another spec
+    r = modelcheck(run[0], "./other.py", *run[1:], "--resume", "ck", cwd=tmp_path)
+    assert r.returncode == 2 and "holds states of another spec file than './other.py'" in r.stderr
