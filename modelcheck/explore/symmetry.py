@@ -137,25 +137,25 @@ def key_function(spec: Spec, exact: bool = False, *, check: bool = True,
         check_symmetry(spec)
     key = _orbit_key(spec, groups, exact)
     checker = _spot_checker(spec, groups) if spot else None
-    if not exact:
-        return _remembered(key, checker)
+    if not exact:  # spot checks on the states whose keys are computed afresh
+        return _remembered(_after(checker, key))
     if checker is None:
         return key
-    recent: set = set()
-    older: set = set()
+    # exact keys are never looked up by fingerprint; the states met afresh are found as in
+    # fingerprint mode, but the hashes only pick what is checked (a collision skips a check)
+    met = _remembered(_after(checker, lambda state: True))
+    return _after(met, key)
 
-    def checked(state: Any) -> Hashable:
-        # spot-check the states met afresh, as the fingerprint mode's key cache does: their
-        # hashes only decide what is checked (a collision skips a check), never the key
-        nonlocal recent, older
-        h = hash(state)
-        if h not in recent and h not in older:
-            if len(recent) >= KEY_CACHE:
-                older, recent = recent, set()
-            recent.add(h)
-            checker(state)
-        return key(state)
-    return checked
+
+def _after(first: Callable[[Any], Any] | None, fn: Callable[[Any], Hashable]) -> Callable[[Any], Hashable]:
+    """``fn``, calling ``first`` on the state before it (``fn`` itself when there is none)."""
+    if first is None:
+        return fn
+
+    def both(state: Any) -> Hashable:
+        first(state)
+        return fn(state)
+    return both
 
 
 def _spot_checker(spec: Spec, groups: list[tuple]) -> Callable[[Any], None]:
@@ -211,9 +211,8 @@ def _random_renaming(groups: Sequence[tuple], rng: random.Random, moving: bool =
 KEY_CACHE = 1 << 19
 
 
-def _remembered(key: Callable[[Any], int], checker: Callable[[Any], None] | None = None) -> Callable[[Any], int]:
-    """``key`` with the keys of recently met states remembered by their own fingerprint
-    (``checker``, if any, is called on the states whose keys are computed afresh).
+def _remembered(key: Callable[[Any], int]) -> Callable[[Any], int]:
+    """``key`` with the keys of recently met states remembered by their own fingerprint.
 
     Most successors a search meets are states it met before (``benchmarks/reuse.py``
     counts them), and the orbit key costs far more than ``hash``.  Two generations of
@@ -232,8 +231,6 @@ def _remembered(key: Callable[[Any], int], checker: Callable[[Any], None] | None
         if k is None:
             k = older.get(h)
             if k is None:
-                if checker is not None:
-                    checker(state)
                 k = key(state)
             if len(recent) >= size:
                 older, recent = recent, {}
