@@ -1,4 +1,4 @@
-"""The numbers behind four of modelcheck's shortcuts, each measured by running it.
+"""The numbers behind five of modelcheck's shortcuts and checks, each measured by running it.
 
     python benchmarks/reuse.py
 
@@ -12,7 +12,10 @@
   from the keys remembered by fingerprint rather than computed;
 * **compiled loop**: twophase-7's whole search with the compiled per-transition loop
   (``modelcheck/explore/_expand.c``) against its Python twin (``explore/expand.py``),
-  alternating in one process, and the spec's own successor time for scale.
+  alternating in one process, and the spec's own successor time for scale;
+* **spot checks**: what ``--symmetry``'s checks of the declaration during the search
+  (``SPOT_ALL``, ``SPOT_EVERY`` in explore/symmetry.py) cost: twophase-7 and raft-election
+  max_term 2 (complete) with and without them, alternating, best of 2.
 
 Counts are exact; times are the best of 5 and vary with the machine's load.
 """
@@ -133,6 +136,25 @@ def compiled_loop() -> str:
             f"{successors:.2f} s (best of 3 each)")
 
 
+def spot_checks() -> str:
+    symmetry = importlib.import_module("modelcheck.explore.symmetry")
+    on = (symmetry.SPOT_ALL, symmetry.SPOT_EVERY)
+    out = []
+    for name, params in (("twophase", {"rms": 7}), ("raft-election", {"servers": 3, "max_term": 2})):
+        spec = build(name, params)
+        best = {"with": float("inf"), "without": float("inf")}
+        for _ in range(2):
+            for label, (first, every) in (("with", on), ("without", (0, 2**62))):
+                symmetry.SPOT_ALL, symmetry.SPOT_EVERY = first, every
+                try:
+                    best[label] = min(best[label], timeit.timeit(lambda: explore(spec, "bfs", symmetry=True),
+                                                                 number=1))
+                finally:
+                    symmetry.SPOT_ALL, symmetry.SPOT_EVERY = on
+        out.append(f"{name} {best['with']:.2f} s with, {best['without']:.2f} s without")
+    return "spot checks (--symmetry, best of 2 alternating): " + "; ".join(out)
+
+
 def _states(spec):
     """Every reachable state, by a plain BFS (for timing successors alone)."""
     from collections import deque
@@ -149,5 +171,5 @@ def _states(spec):
 
 
 if __name__ == "__main__":
-    for measure in (plain_tuples, handler_results, orbit_keys, compiled_loop):
+    for measure in (plain_tuples, handler_results, orbit_keys, compiled_loop, spot_checks):
         print(measure(), flush=True)
