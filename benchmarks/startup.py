@@ -9,6 +9,10 @@ it is: a virtual environment with a regular install, or an editable one):
 * ``python -c pass``: the interpreter alone (with the site's start-up hooks);
 * ``python -c "import modelcheck.cli"``: interpreter and the command line's imports;
 * ``python -m modelcheck explore raft-election``: the spec's defaults, complete (1,111 states);
+* the same with ``FORCE_COLOR=1``: output as on a terminal, through rich (a pipe or a
+  file gets plain text, and rich is not imported);
+* ``python -m modelcheck explore raft-election -p bug=no-voted-for-check``: a violation,
+  its trace printed and saved (exit status 1);
 * ``python -m modelcheck explore zab --depth 12``: issue #7's "under 30 s" workload;
 
 and prints the mean and the fastest wall time of each (issue #7's time to verdict at
@@ -27,11 +31,16 @@ import sys
 import tempfile
 import time
 
+#: name: (arguments of python, environment added, the exit status expected)
 COMMANDS = {
-    "interpreter": ["-c", "pass"],
-    "imports": ["-c", "import modelcheck.cli"],
-    "explore raft-election": ["-m", "modelcheck", "explore", "raft-election"],
-    "explore zab --depth 12": ["-m", "modelcheck", "explore", "zab", "--depth", "12"],
+    "interpreter": (["-c", "pass"], {}, 0),
+    "imports": (["-c", "import modelcheck.cli"], {}, 0),
+    "explore raft-election": (["-m", "modelcheck", "explore", "raft-election"], {}, 0),
+    "explore raft-election, terminal output": (["-m", "modelcheck", "explore", "raft-election"],
+                                               {"FORCE_COLOR": "1"}, 0),
+    "explore raft-election, bug": (["-m", "modelcheck", "explore", "raft-election", "-p", "bug=no-voted-for-check"],
+                                   {}, 1),
+    "explore zab --depth 12": (["-m", "modelcheck", "explore", "zab", "--depth", "12"], {}, 0),
 }
 
 
@@ -44,11 +53,13 @@ def main(argv: list[str] | None = None) -> int:
     times: dict[str, list[float]] = {name: [] for name in COMMANDS}
     with tempfile.TemporaryDirectory() as scratch:  # traces saved there, not in the checkout
         for _ in range(args.runs):
-            for name, cmd in COMMANDS.items():
+            for name, (cmd, extra, status) in COMMANDS.items():
+                env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "TTY_COMPATIBLE")}
                 t0 = time.perf_counter()
-                proc = subprocess.run([sys.executable, *cmd], cwd=scratch, capture_output=True, text=True)
+                proc = subprocess.run([sys.executable, *cmd], cwd=scratch, capture_output=True, text=True,
+                                      env={**env, **extra})
                 times[name].append(time.perf_counter() - t0)
-                if proc.returncode != 0:
+                if proc.returncode != status:
                     print(f"{name}: exit status {proc.returncode}: {proc.stderr.strip()[-300:]}", file=sys.stderr)
                     return 1
     invocation = "python " + shlex.join([os.path.relpath(sys.argv[0]), *(argv if argv is not None else sys.argv[1:])])
@@ -58,7 +69,9 @@ def main(argv: list[str] | None = None) -> int:
     print("| command | mean (s) | fastest (s) |")
     print("|---|--:|--:|")
     for name, ts in times.items():
-        print(f"| `python {shlex.join(COMMANDS[name])}` | {statistics.mean(ts):.3f} | {min(ts):.3f} |")
+        cmd, extra, _ = COMMANDS[name]
+        shown = shlex.join([*(f"{k}={v}" for k, v in extra.items()), "python", *cmd])
+        print(f"| `{shown}` | {statistics.mean(ts):.3f} | {min(ts):.3f} |")
     return 0
 
 

@@ -14,17 +14,15 @@ import sys
 from typing import Any
 
 import click
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
 
 from . import registry
-from .console import PlainTable, ProgressDisplay, print_summary, result_to_dict
+from .console import Output, PlainTable, ProgressDisplay, print_summary, result_to_dict
 from .explore import ENGINES, STRATEGIES, explore as run_explore
 from .explore.run import rebuild, shown
 from .graph import DEFAULT_MAX_STATES as DEFAULT_GRAPH_STATES, FORMATS as GRAPH_FORMATS, export as export_graph
 from .graph import graph_summary, state_graph
 from .spec import SpecError
+from .styled import Line
 from .trace.format import TraceFileError, encode_state, read_trace
 from .trace.render import render_trace
 from .trace.store import DEFAULT_DIR, save_trace, write_atomic
@@ -34,17 +32,22 @@ EXIT_ABORTED = 130  # as a shell reports a process ended by Ctrl-C; 1 means a vi
 SHOW_FORMATS = ("text", "mermaid", "html")
 
 
-def _out() -> Console:  # no emoji codes: a label such as 'x:fire:' is shown as it is
-    return Console(highlight=False, soft_wrap=True, emoji=False)
+def _out() -> Output:
+    return Output()
 
 
-def _err() -> Console:
-    return Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
+def _err() -> Output:
+    return Output(stderr=True)
+
+
+def error_line(message: str) -> None:
+    """``error: message`` on stderr."""
+    _err().print(Line(("error:", "bold red"), f" {message}"))
 
 
 def fail(message: str) -> None:
     """A user mistake: one line on stderr, exit 2, no traceback."""
-    _err().print(f"[bold red]error:[/] {escape(message)}", markup=True)
+    error_line(message)
     sys.exit(EXIT_USAGE)
 
 
@@ -192,6 +195,9 @@ def list_specs(as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(rows, indent=1))
         return
+    from rich.markup import escape
+    from rich.table import Table
+
     table = Table(show_lines=True)
     for col in ("spec", "parameters (defaults)", "invariants", "bug variants (-p bug=NAME)"):
         table.add_column(col)
@@ -202,7 +208,7 @@ def list_specs(as_json: bool) -> None:
             escape("\n".join(row["invariants"] + [f"sometimes {s}" for s in row["sometimes"]])),
             escape("\n".join(f"{k}: {v}" for k, v in row["bugs"].items()) or "-"),
         )
-    _out().print(table)
+    _out().rich.print(table)
 
 
 @main.command()
@@ -319,7 +325,7 @@ def _report(spec: Any, result: Any, as_json: bool, out_dir: str, no_save: bool) 
     else:
         _print_result(spec, result, traces)
     if save_error:
-        _err().print(f"[bold red]error:[/] {escape(save_error)}", markup=True)
+        error_line(save_error)
     sys.exit(code)
 
 
@@ -336,7 +342,7 @@ def _print_result(spec: Any, result: Any, traces: list) -> None:
         out.print()
     print_summary(out, result, tuple(getattr(spec, "action_kinds", lambda: ())()))
     for path in result.saved:
-        out.print(f"counterexample saved: {escape(path)}")
+        out.print(f"counterexample saved: {path}")
 
 
 @main.command()
@@ -381,7 +387,7 @@ def show(file: str, as_json: bool, fmt: str, output: str | None) -> None:
         write_atomic(output, text)
     except OSError as exc:
         fail(f"cannot write {output!r}: {exc}")
-    _err().print(f"wrote {escape(str(output))}")
+    _err().print(f"wrote {output}")
 
 
 def _property_notes(data: dict[str, Any], file: str) -> tuple[str | None, str | None]:
@@ -428,7 +434,7 @@ def replay(file: str) -> None:
     except SpecError as exc:
         fail(f"{file}: {exc}")
     style = {"reproduced": "bold red", "fixed": "bold green", "diverged": "bold yellow"}[outcome.outcome]
-    _out().print(f"[{style}]{outcome.outcome}[/]: {escape(outcome.message)}")
+    _out().print(Line((outcome.outcome, style), f": {outcome.message}"))
     sys.exit(outcome.exit_code)
 
 
@@ -457,14 +463,14 @@ def graph(spec: str, params: tuple[str, ...], faults: str | None, fmt: str, outp
     summary = graph_summary(g)
     if output is None:
         click.echo(text, nl=False)
-        _err().print(escape(summary))
+        _err().print(summary)
         return
     try:
         write_atomic(output, text)
     except OSError as exc:
         fail(f"cannot write {output!r}: {exc}")
-    _out().print(escape(summary))
-    _out().print(f"wrote {escape(output)}")
+    _out().print(summary)
+    _out().print(f"wrote {output}")
 
 
 @main.command()
@@ -523,8 +529,8 @@ def zoo(markdown: bool, only: tuple[str, ...], time_limit: float) -> None:
             lines += ["| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in rows]
         click.echo("\n".join(lines))
     else:
-        out = _out()
-        out.print(f"$ {escape(command)}")
+        out = _out().rich
+        out.print(f"$ {command}", markup=False)
         for title, (columns, rows, right) in zip(titles, tables):
             table = PlainTable(title=title)
             for i, col in enumerate(columns):

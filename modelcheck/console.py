@@ -1,44 +1,119 @@
 """What a run looks like on a terminal: live progress while it goes, a summary at the end.
 
 Progress goes to stderr (a live line on a terminal, a line every few seconds in a
-log); the summary goes to stdout.  Colour only on a terminal.
+log); the summary goes to stdout.  On a terminal (or with ``FORCE_COLOR`` set) rich
+prints them, in colour; in a pipe or a file they are plain text, without importing rich
+(see :mod:`modelcheck.styled`).
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import os
+import sys
 import time
-from typing import Any
+from typing import Any, Sequence
 
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
+import click
 
 from .explore.run import Progress
 from .result import HOLDS, REACHED, UNKNOWN, VIOLATED, Result
+from .styled import Line
 from .trace.format import trace_to_dict
 from .trace.model import n_steps
 from .trace.render import describe_run
 
-__all__ = ["ProgressDisplay", "print_summary", "result_to_dict"]
+__all__ = ["Output", "ProgressDisplay", "print_summary", "result_to_dict"]
+
+
+def _to_rich(cell: Any) -> Any:
+    """A Line or str as rich Text (never read as markup: a label may hold ``[...]``)."""
+    from rich.text import Text
+
+    if isinstance(cell, Line):
+        return Text.assemble(*cell.parts)
+    return Text(cell) if isinstance(cell, str) else cell
+
+
+class Output:
+    """Standard output or error: through rich on a terminal, as plain text otherwise."""
+
+    def __init__(self, stderr: bool = False) -> None:
+        self.stderr = stderr
+        stream = sys.stderr if stderr else sys.stdout
+        isatty = getattr(stream, "isatty", None)
+        # rich's own rule for a terminal: a tty, or FORCE_COLOR / TTY_COMPATIBLE=1 set
+        self.is_terminal = bool((isatty is not None and isatty()) or os.environ.get("FORCE_COLOR")
+                                or os.environ.get("TTY_COMPATIBLE") == "1")
+        self._rich = None
+
+    @property
+    def rich(self) -> Any:
+        """The rich Console (imported on first use), for what only rich draws."""
+        if self._rich is None:
+            from rich.console import Console
+
+            # no emoji codes: a label such as 'x:fire:' is shown as it is
+            self._rich = Console(stderr=self.stderr, highlight=False, soft_wrap=True, emoji=False)
+        return self._rich
+
+    def print(self, line: Line | str = "") -> None:
+        if self.is_terminal:
+            self.rich.print(_to_rich(line))
+        else:
+            click.echo(str(line), err=self.stderr)
+
+    def table(self, rows: Sequence[Sequence[Line | str]], title: str | None = None) -> None:
+        """Rows of cells in aligned columns, no header, two spaces in from the margin."""
+        if not rows:
+            return
+        if self.is_terminal:
+            table = PlainTable(show_header=False, box=None, padding=(0, 2), title=title, title_justify="left")
+            for row in rows:
+                table.add_row(*row)
+            self.rich.print(table)
+            return
+        widths = [max(len(str(row[i])) for row in rows if i < len(row)) for i in range(max(map(len, rows)))]
+        lines = [title] if title else []
+        lines += ["".join(f"  {str(cell):<{w}}  " for cell, w in zip(row, widths)).rstrip() for row in rows]
+        click.echo("\n".join(lines), err=self.stderr)
+
+
+@functools.cache
+def _plain_table() -> type:
+    from rich.table import Table
+
+    class PlainTable(Table):
+        """A rich Table whose text cells are shown as they are, not read as rich markup (an
+        action label, a state or a path may hold ``[...]``); Lines keep their styles."""
+
+        def add_row(self, *cells: Any, **kwargs: Any) -> None:
+            super().add_row(*map(_to_rich, cells), **kwargs)
+
+    return PlainTable
+
+
+def PlainTable(*args: Any, **kwargs: Any) -> Any:
+    """A rich Table of plain-text cells (rich imported on first use)."""
+    return _plain_table()(*args, **kwargs)
 
 
 class ProgressDisplay:
     """A progress callback: live on a terminal, one line every ``every`` seconds otherwise."""
 
-    def __init__(self, console: Console, every: float = 10.0) -> None:
-        self.console = console
+    def __init__(self, output: Output, every: float = 10.0) -> None:
+        self.output = output
         self.every = every
         self.last = 0.0
         self.status = None
-        self.live = console.is_terminal
+        self.live = output.is_terminal
 
     def __call__(self, p: Progress) -> None:
         text = self.line(p)
         if self.live:
             if self.status is None:
-                self.status = self.console.status(text)
+                self.status = self.output.rich.status(text)
                 self.status.start()
             else:
                 self.status.update(text)
@@ -46,7 +121,7 @@ class ProgressDisplay:
             now = time.monotonic()
             if p.elapsed >= self.every and now - self.last >= self.every:
                 self.last = now
-                self.console.print(text, highlight=False)
+                self.output.print(text)
 
     @staticmethod
     def line(p: Progress) -> str:
@@ -70,23 +145,21 @@ def _bound(name: str, value: Any) -> str:
     return str(value)
 
 
-class PlainTable(Table):
-    """A table whose text cells are shown as they are, not read as rich markup (an action
-    label, a state or a path may hold ``[...]``)."""
+class _Rows(list):
+    """A table's rows, added as rich's Table adds them."""
 
-    def add_row(self, *cells: Any, **kwargs: Any) -> None:
-        super().add_row(*(Text(c) if isinstance(c, str) else c for c in cells), **kwargs)
+    def add_row(self, *cells: Line | str) -> None:
+        self.append(cells)
 
 
-def print_summary(console: Console, result: Result, action_kinds: tuple[str, ...] = ()) -> None:
+def print_summary(out: Output, result: Result, action_kinds: tuple[str, ...] = ()) -> None:
     style = "bold red" if not result.ok else ("bold green" if result.complete else "bold yellow")
     faults = ", ".join(f"{k}={v}" for k, v in result.faults.items())
-    console.print(Text.assemble(("modelcheck ", "bold"), describe_run(
+    out.print(Line(("modelcheck ", "bold"), describe_run(
         {"spec": result.spec, "params": result.params, "faults": result.faults}),
-        f"  [{result.strategy}" + (f", seed {result.seed}" if result.seed is not None else "") + "]"),
-        highlight=False)
-    console.print(Text(result.verdict, style=style))
-    table = PlainTable(show_header=False, box=None, padding=(0, 2))
+        f"  [{result.strategy}" + (f", seed {result.seed}" if result.seed is not None else "") + "]"))
+    out.print(Line(result.verdict, style=style))
+    table = _Rows()
     table.add_row("distinct states", f"{result.distinct_states:,}")
     table.add_row("transitions", f"{result.transitions:,}")
     table.add_row("depth", f"{result.depth}")
@@ -134,25 +207,23 @@ def print_summary(console: Console, result: Result, action_kinds: tuple[str, ...
         if note in result.stats:
             table.add_row("checkpoint", str(result.stats[note]))
     table.add_row("deadlock check", "on" if result.deadlock_checked else "off")
-    console.print(table)
+    out.table(table)
 
-    props = PlainTable(show_header=False, box=None, padding=(0, 2))
+    props = _Rows()
     for name, verdict in result.invariants.items():
-        props.add_row("invariant", name, Text(verdict, style=_STYLE.get(verdict, "")))
+        props.add_row("invariant", name, Line(verdict, style=_STYLE.get(verdict, "")))
     for name, verdict in result.reachability.items():
         example = result.examples.get(name)
         shown = verdict + (f" (in {n_steps(len(example))})" if example else "")
-        props.add_row("sometimes", name, Text(shown, style="green" if example else "yellow"))
-    if result.invariants or result.reachability:
-        console.print(props)
+        props.add_row("sometimes", name, Line(shown, style="green" if example else "yellow"))
+    out.table(props)
 
-    cov = PlainTable(title="action coverage", title_justify="left", show_header=False, box=None, padding=(0, 2))
+    cov = _Rows()
     kinds = list(result.coverage) + [k for k in action_kinds if k not in result.coverage]
     for kind in kinds:
         count = result.coverage.get(kind, 0)
-        cov.add_row(kind, f"{count:,}" if count else Text("never fired", style="bold yellow"))
-    if kinds:
-        console.print(cov)
+        cov.add_row(kind, f"{count:,}" if count else Line("never fired", style="bold yellow"))
+    out.table(cov, title="action coverage")
 
 
 def result_to_dict(result: Result) -> dict[str, Any]:

@@ -20,11 +20,11 @@ import random
 from typing import Any, Iterator
 
 import attrs
-from rich.text import Text
 
 from .registry import reference
 from .explore.run import initial_states, shown, spec_raised
 from .spec import Spec, SpecError
+from .styled import Line
 from .trace.format import encode_state
 from .trace.model import n_steps
 from .trace.render import describe_run, flatten, format_value, step_lines
@@ -166,42 +166,42 @@ def _about(sim: Simulation, name: str) -> str:
     return f"{name} — {desc}" if desc else name
 
 
-def render_simulation(sim: Simulation) -> Iterator[Text]:
-    """The timeline as lines (rich Text): numbered steps, changes, and the moments that matter."""
+def render_simulation(sim: Simulation) -> Iterator[Line]:
+    """The timeline as lines (styled Lines): numbered steps, changes, and the moments that matter."""
     head = describe_run({"spec": sim.spec, "params": sim.params, "faults": sim.faults})
-    yield Text.assemble((head, "bold"), f": random execution, seed {sim.seed}")
+    yield Line((head, "bold"), f": random execution, seed {sim.seed}")
     width = len(str(max(len(sim.moments), 1)))
     pad = " " * (width + 4)
-    yield Text.assemble((f"  {0:>{width}} ", "dim"), ("initial state", "cyan"))
+    yield Line((f"  {0:>{width}} ", "dim"), ("initial state", "cyan"))
     for key, value in flatten(sim.initial).items():
-        yield Text(f"{pad}{key} = {format_value(value)}", style="dim")
+        yield Line(f"{pad}{key} = {format_value(value)}", style="dim")
     for name in sim.initially_true:
-        yield Text(f"{pad}★ {_about(sim, name)}: holds from the start", style="bold green")
+        yield Line(f"{pad}★ {_about(sim, name)}: holds from the start", style="bold green")
     before = sim.initial
     for m in sim.moments:
         yield from step_lines(m.number, width, m.label, before, m.state)
         for name in m.reached:
-            yield Text(f"{pad}★ reached: {_about(sim, name)}", style="bold green")
+            yield Line(f"{pad}★ reached: {_about(sim, name)}", style="bold green")
         for name in m.lost:
-            yield Text(f"{pad}☆ no longer: {name}", style="yellow")
+            yield Line(f"{pad}☆ no longer: {name}", style="yellow")
         before = m.state
     n = len(sim.moments)
     if sim.ended_by == "violation":
         for name in sim.violated:
-            yield Text(f"violated: {_about(sim, name)}", style="bold red")
+            yield Line(f"violated: {_about(sim, name)}", style="bold red")
             for line in sim.explanations.get(name, "").splitlines():
-                yield Text(f"  {line}", style="red")
-        yield Text(f"stopped after {n_steps(n)}: an invariant is violated "
+                yield Line(f"  {line}", style="red")
+        yield Line(f"stopped after {n_steps(n)}: an invariant is violated "
                    f"(modelcheck explore finds the shortest such trace)", style="bold red")
     elif sim.ended_by == "error":
-        yield Text(f"error: {sim.error}", style="bold red")
-        yield Text(f"stopped after {n_steps(n)}: the spec raised (same seed, same run: --seed {sim.seed})",
+        yield Line(f"error: {sim.error}", style="bold red")
+        yield Line(f"stopped after {n_steps(n)}: the spec raised (same seed, same run: --seed {sim.seed})",
                    style="bold red")
     elif sim.ended_by == "deadlock":
-        yield Text(f"stopped after {n_steps(n)}: no transition is enabled", style="bold yellow")
+        yield Line(f"stopped after {n_steps(n)}: no transition is enabled", style="bold yellow")
     elif sim.ended_by == "quiescent":
-        yield Text(f"stopped after {n_steps(n)}: nothing changes any more "
+        yield Line(f"stopped after {n_steps(n)}: nothing changes any more "
                    "(every enabled transition leaves the state as it is)", style="bold yellow")
     else:
-        yield Text(f"{n_steps(n)}, no invariant violated (same seed, same run: --seed {sim.seed})",
+        yield Line(f"{n_steps(n)}, no invariant violated (same seed, same run: --seed {sim.seed})",
                    style="bold green")

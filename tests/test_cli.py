@@ -262,18 +262,23 @@ def test_ctrl_c_outside_a_search_exits_130_not_the_violation_code():
     assert r.exit_code == 130 and "Aborted!" in r.output
 
 
-def test_checking_a_library_spec_leaves_the_optional_parts_unimported(tmp_path):
+@pytest.mark.parametrize("args, status", [(["raft-election"], 0),
+                                          (["raft-election", "-p", "bug=no-voted-for-check"], 1)])
+def test_checking_a_library_spec_leaves_the_optional_parts_unimported(tmp_path, args, status):
     """Start-up is most of the time to verdict on a small model (issue #7): the graph
     library, Hypothesis, Ray, the browser driver and the trace renderers that only other
-    commands need are imported by those commands, not by every run."""
+    commands need are imported by those commands, not by every run; nor is rich when
+    the output is not a terminal (here a pipe), counterexample and summary included."""
     probe = ("import sys\nfrom modelcheck.cli import main\n"
-             "try:\n    main(['explore', 'raft-election', '-q'])\nexcept SystemExit as e:\n    code = e.code\n"
+             f"try:\n    main(['explore', *{args!r}])\nexcept SystemExit as e:\n    code = e.code\n"
              "print('exit status', code, 'modules', *sorted(sys.modules))")
-    r = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    r = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                       env={k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "TTY_COMPATIBLE")})
     last = r.stdout.splitlines()[-1].split() if r.stdout.strip() else []
-    assert r.returncode == 0 and last[:4] == ["exit", "status", "0", "modules"], (r.stdout, r.stderr)
+    assert r.returncode == 0 and last[:4] == ["exit", "status", str(status), "modules"], (r.stdout, r.stderr)
+    assert "distinct states" in r.stdout and ("violated: election_safety" in r.stdout) == (status == 1)
     loaded = last[4:]
-    lazy = {"networkx", "hypothesis", "ray", "selenium", "modelcheck.replay", "modelcheck.simulate",
+    lazy = {"networkx", "hypothesis", "ray", "selenium", "rich", "modelcheck.replay", "modelcheck.simulate",
             "modelcheck.trace.html", "modelcheck.trace.mermaid", "modelcheck.explore.parallel",
             "modelcheck.fuzz"}
     assert "modelcheck.specs.raft_election" in loaded

@@ -15,8 +15,8 @@ import re
 from typing import Any, Iterable, Iterator
 
 import attrs
-from rich.text import Text
 
+from ..styled import Line
 from .model import n_steps
 
 __all__ = [
@@ -286,29 +286,28 @@ def headline(data: dict[str, Any]) -> str:
     }[kind]
 
 
-def step_lines(number: int, width: int, label: str, before: Any, after: Any) -> Iterator[Text]:
+def step_lines(number: int, width: int, label: str, before: Any, after: Any) -> Iterator[Line]:
     """One step: its number and label (the acting node in bold, faults marked), then the
     fields that changed."""
     ev = parse_label(label)
     style = "magenta" if ev.fault else "cyan"
-    head = Text.assemble((f"  {number:>{width}} ", "dim"))
+    head = [(f"  {number:>{width}} ", "dim")]
     actor = ev.actor
     if actor and label.startswith(actor):
-        head.append(actor, style=f"bold {style}")
-        head.append(label[len(actor):], style=style)
+        head += [(actor, f"bold {style}"), (label[len(actor):], style)]
     else:
-        head.append(label, style=style)
+        head.append((label, style))
     if ev.fault:
-        head.append("  [fault]" if not ev.byzantine else "  [byzantine]", style="bold magenta")
-    yield head
+        head.append(("  [fault]" if not ev.byzantine else "  [byzantine]", "bold magenta"))
+    yield Line(*head)
     pad = " " * (width + 4)
     for line in compact_diff(before, after) or ["(no change)"]:
-        yield Text(f"{pad}{line}")
+        yield Line(f"{pad}{line}")
 
 
 def render_trace(data: dict[str, Any], description: str | None = None,
-                 explanation: str | None = None) -> Iterator[Text]:
-    """Lines (rich Text) for a trace in its JSON form.
+                 explanation: str | None = None) -> Iterator[Line]:
+    """Styled lines for a trace in its JSON form.
 
     ``description`` is the property's one-line doc; ``explanation`` what the spec's
     :meth:`Spec.explain` hook says about the last state (the witnesses).
@@ -316,24 +315,24 @@ def render_trace(data: dict[str, Any], description: str | None = None,
     kind, prop, n = data["kind"], data["property"], len(data["steps"])
     how = f"found by {data.get('strategy', '?')}" + (
         f" seed {data['seed']}" if data.get("seed") is not None else "")
-    yield Text.assemble((describe_run(data), "bold"), ": ",
-                        (headline(data), "bold red" if kind != "example" else "bold green"), f" ({how})")
+    yield Line((describe_run(data), "bold"), ": ",
+               (headline(data), "bold red" if kind != "example" else "bold green"), f" ({how})")
     width = len(str(n))
     state = data["initial"]["state"]
-    yield Text.assemble((f"  {0:>{width}} ", "dim"), ("initial state", "cyan"),
-                        f" #{data['initial']['index']}" if data["initial"]["index"] else "")
+    yield Line((f"  {0:>{width}} ", "dim"), ("initial state", "cyan"),
+               f" #{data['initial']['index']}" if data["initial"]["index"] else "")
     pad = " " * (width + 4)
     for key, value in flatten(state).items():
-        yield Text(f"{pad}{key} = {format_value(value)}", style="dim")
+        yield Line(f"{pad}{key} = {format_value(value)}", style="dim")
     for i, step in enumerate(data["steps"], 1):
         yield from step_lines(i, width, step["action"], state, step["state"])
         state = step["state"]
     if kind == "invariant":
         tail = f"violated: {prop}" + (f" — {description}" if description else "")
-        yield Text(tail, style="bold red")
+        yield Line(tail, style="bold red")
         for line in (explanation or "").splitlines():
-            yield Text(f"  {line}", style="red")
+            yield Line(f"  {line}", style="red")
     elif kind == "error":
-        yield Text(f"error: {data.get('error')}", style="bold red")
+        yield Line(f"error: {data.get('error')}", style="bold red")
     elif kind == "deadlock":
-        yield Text("deadlock: the last state has no enabled transition", style="bold red")
+        yield Line("deadlock: the last state has no enabled transition", style="bold red")
