@@ -16,7 +16,7 @@ from typing import Any
 import click
 
 from . import registry
-from .console import Output, PlainTable, ProgressDisplay, print_summary, result_to_dict
+from .console import Output, PlainTable, ProgressDisplay, StatusLine, print_summary, result_to_dict
 from .explore import ENGINES, STRATEGIES, explore as run_explore
 from .explore.run import rebuild, shown
 from .graph import DEFAULT_MAX_STATES as DEFAULT_GRAPH_STATES, FORMATS as GRAPH_FORMATS, export as export_graph
@@ -57,7 +57,10 @@ def parse_params(pairs: tuple[str, ...]) -> dict[str, str]:
         key, eq, value = pair.partition("=")
         if not eq or not key.strip():
             fail(f"parameter {pair!r} is not of the form name=value (e.g. -p nodes=3)")
-        params[key.strip()] = value.strip()
+        key = key.strip()
+        if key in params:  # rather than let the last one win without a word
+            fail(f"parameter {key!r} is given twice (-p {key}={params[key]}, -p {pair.strip()}); give it once")
+        params[key] = value.strip()
     return params
 
 
@@ -230,8 +233,9 @@ def list_specs(as_json: bool) -> None:
 @click.option("--exact", is_flag=True, help="Store whole states instead of 64-bit fingerprints.")
 @click.option("--symmetry", is_flag=True,
               help="Visit states equal up to the spec's declared symmetry (e.g. interchangeable nodes) once.")
-@click.option("--workers", "-w", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Processes for a parallel breadth-first search (same states, same shortest traces).")
+@click.option("--workers", "-w", type=click.IntRange(min=1), default=None,
+              help="Processes for a parallel breadth-first search (same states, same shortest traces); "
+                   "default 1, and with --engine ray to be given.")
 @click.option("--engine", type=click.Choice(ENGINES), default="local", show_default=True,
               help="Where a parallel search runs: this machine, or a Ray cluster.")
 @click.option("--address", default=None, help="Ray cluster address (--engine ray; default: start a local one).")
@@ -246,19 +250,21 @@ def list_specs(as_json: bool) -> None:
 @report_options
 def explore(spec: str, params: tuple[str, ...], faults: str | None, strategy: str, depth: int | None,
             max_states: int | None, time_limit: float | None, walks: int, seed: int | None,
-            keep_going: bool, deadlock: bool | None, exact: bool, symmetry: bool, workers: int,
+            keep_going: bool, deadlock: bool | None, exact: bool, symmetry: bool, workers: int | None,
             engine: str, address: str | None, memory_limit: int | None, checkpoint: str | None,
             checkpoint_every: float, resume: str | None, as_json: bool, out_dir: str,
             no_save: bool, quiet: bool) -> None:
     """Explore SPEC (a library name, ./file.py[:Class] or module:Class) and check its invariants."""
     if seed is not None and strategy != "random":  # rather than show a seed that changed nothing
         fail(f"--seed sets the walks of --strategy random; {strategy} is deterministic, so drop --seed")
+    if workers is None and engine == "ray":  # one Ray worker would be a slow serial search
+        fail("--engine ray shards the search across --workers N Ray workers; give N (e.g. --workers 8)")
     if (checkpoint or resume) and not exact:
         fix_hash_seed()
     the_spec = build_spec(spec, params, faults)
     check_and_report(the_spec, lambda progress: run_explore(
         the_spec, strategy, depth=depth, max_states=max_states, time_limit=time_limit, keep_going=keep_going,
-        deadlock=deadlock, walks=walks, seed=seed, exact=exact, symmetry=symmetry, workers=workers,
+        deadlock=deadlock, walks=walks, seed=seed, exact=exact, symmetry=symmetry, workers=workers or 1,
         engine=engine, address=address, memory_limit=memory_limit, checkpoint=checkpoint,
         checkpoint_every=checkpoint_every, resume=resume, progress=progress),
         as_json, quiet, out_dir, no_save)
@@ -320,10 +326,14 @@ def _report(spec: Any, result: Any, as_json: bool, out_dir: str, no_save: bool) 
     # a file that could not be written is the tool's failure (2), unless the run found a
     # violation: its verdict (1) stands, and the counterexample is printed in full above
     code = result.exit_code if not save_error or result.exit_code != 0 else EXIT_USAGE
-    if as_json:
-        click.echo(json.dumps({**result_to_dict(result), "exit_code": code}, indent=1, default=str))
-    else:
-        _print_result(spec, result, traces)
+    try:
+        if as_json:
+            click.echo(json.dumps({**result_to_dict(result), "exit_code": code}, indent=1, default=str))
+        else:
+            _print_result(spec, result, traces)
+        sys.stdout.flush()
+    except BrokenPipeError:  # the reader stopped reading (`| head`): exit with the verdict all the same
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing left to flush at exit
     if save_error:
         error_line(save_error)
     sys.exit(code)
@@ -510,12 +520,18 @@ def zoo(markdown: bool, only: tuple[str, ...], time_limit: float) -> None:
     Bug variants run under the spec's default faults, then that plus one crash.
     Exit 1 if a correct spec has a violation or a bug variant is not found, else 0.
     """
+    import time
+
     from . import zoo as zoo_mod
 
+    status, start = StatusLine(_err()), time.monotonic()
     try:
-        found = zoo_mod.run_zoo(only, time_limit)
+        found = zoo_mod.run_zoo(only, time_limit,
+                                lambda doing: status.show(f"zoo: {doing}", time.monotonic() - start))
     except SpecError as exc:
         fail(str(exc))
+    finally:
+        status.close()
     command = zoo_mod.command_line(markdown, only, time_limit)
     titles = ("Specs at their default parameters and fault model",
               "Bug variants (-p bug=NAME): default faults, else default plus one crash")

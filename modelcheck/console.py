@@ -24,7 +24,7 @@ from .trace.format import trace_to_dict
 from .trace.model import n_steps
 from .trace.render import describe_run
 
-__all__ = ["Output", "ProgressDisplay", "print_summary", "result_to_dict"]
+__all__ = ["Output", "StatusLine", "ProgressDisplay", "print_summary", "result_to_dict"]
 
 
 def _to_rich(cell: Any) -> Any:
@@ -99,8 +99,9 @@ def PlainTable(*args: Any, **kwargs: Any) -> Any:
     return _plain_table()(*args, **kwargs)
 
 
-class ProgressDisplay:
-    """A progress callback: live on a terminal, one line every ``every`` seconds otherwise."""
+class StatusLine:
+    """What long work is doing: a live line on a terminal, one line every ``every``
+    seconds of ``elapsed`` otherwise (a log gets a pulse, not a flood)."""
 
     def __init__(self, output: Output, every: float = 10.0) -> None:
         self.output = output
@@ -109,8 +110,7 @@ class ProgressDisplay:
         self.status = None
         self.live = output.is_terminal
 
-    def __call__(self, p: Progress) -> None:
-        text = self.line(p)
+    def show(self, text: str, elapsed: float) -> None:
         if self.live:
             if self.status is None:
                 self.status = self.output.rich.status(text)
@@ -119,9 +119,21 @@ class ProgressDisplay:
                 self.status.update(text)
         else:
             now = time.monotonic()
-            if p.elapsed >= self.every and now - self.last >= self.every:
+            if elapsed >= self.every and now - self.last >= self.every:
                 self.last = now
                 self.output.print(text)
+
+    def close(self) -> None:
+        if self.status is not None:
+            self.status.stop()
+            self.status = None
+
+
+class ProgressDisplay(StatusLine):
+    """A search's progress callback (see :class:`StatusLine`)."""
+
+    def __call__(self, p: Progress) -> None:
+        self.show(self.line(p), p.elapsed)
 
     @staticmethod
     def line(p: Progress) -> str:
@@ -129,11 +141,6 @@ class ProgressDisplay:
         queue = "walks left" if p.strategy == "random" else "queue"
         return (f"{p.strategy}: {p.distinct_states:,} distinct states, {p.transitions:,} transitions, "
                 f"{queue} {p.frontier:,}, depth {p.depth}, {rate:,.0f} states/s, {p.elapsed:.0f}s")
-
-    def close(self) -> None:
-        if self.status is not None:
-            self.status.stop()
-            self.status = None
 
 
 _STYLE = {HOLDS: "green", VIOLATED: "bold red", UNKNOWN: "yellow", REACHED: "green"}

@@ -18,7 +18,7 @@ returns data only; formatting belongs to the CLI (:data:`SPEC_COLUMNS`,
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 import attrs
 
@@ -167,8 +167,10 @@ def bug_row(name: str, bug: str, time_limit: float = DEFAULT_TIME_LIMIT) -> BugR
     return BugRow(name, bug, False, None, "; ".join(tried), None, spent, verdict)
 
 
-def run_zoo(only: Iterable[str] | None = None, time_limit: float = DEFAULT_TIME_LIMIT) -> Zoo:
-    """Every library spec (or those named in ``only``) and every one of its bug variants.
+def run_zoo(only: Iterable[str] | None = None, time_limit: float = DEFAULT_TIME_LIMIT,
+            progress: Callable[[str], None] | None = None) -> Zoo:
+    """Every library spec (or those named in ``only``) and every one of its bug variants;
+    ``progress`` is told what starts (``"raft: bug volatile-voted-for (12 of 40)"``).
 
     Raises SpecError for a name in ``only`` that is not a library spec.
     """
@@ -180,9 +182,16 @@ def run_zoo(only: Iterable[str] | None = None, time_limit: float = DEFAULT_TIME_
         if unknown:
             raise SpecError(f"unknown spec {', '.join(map(repr, unknown))}; library specs: {', '.join(library)}")
         names = [n for n in names if n in wanted]
-    specs = tuple(spec_row(n, time_limit) for n in names)
-    bugs = tuple(bug_row(n, bug, time_limit) for n in names for bug in library[n].bugs)
-    return Zoo(specs, bugs, time_limit)
+    work = [(n, None) for n in names] + [(n, bug) for n in names for bug in library[n].bugs]
+    specs, bugs = [], []
+    for i, (name, bug) in enumerate(work, 1):
+        if progress is not None:
+            progress(f"{name}{': bug ' + bug if bug else ''} ({i} of {len(work)})")
+        if bug is None:
+            specs.append(spec_row(name, time_limit))
+        else:
+            bugs.append(bug_row(name, bug, time_limit))
+    return Zoo(tuple(specs), tuple(bugs), time_limit)
 
 
 def command_line(markdown: bool = False, only: Sequence[str] = (),

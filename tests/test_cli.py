@@ -120,6 +120,9 @@ def test_a_trace_of_a_spec_file_replays_and_shows_from_another_directory(tmp_pat
     (["explore", "twophase", "-p", "nodes=3"], "unknown parameter 'nodes'"),
     (["explore", "twophase", "-p", "rms=x"], "must be a whole number"),
     (["explore", "twophase", "-p", "rms"], "not of the form name=value"),
+    (["explore", "twophase", "-p", "rms=3", "-p", " rms = 4"],
+     "parameter 'rms' is given twice (-p rms=3, -p rms = 4); give it once"),
+    (["explore", "twophase", "--engine", "ray"], "give N (e.g. --workers 8)"),
     (["explore", "twophase", "-p", "bug=nope"], "must be one of"),
     (["explore", "./missing.py"], "does not exist"),
     (["explore", "twophase", "--faults", "drop"], "takes no faults"),
@@ -315,3 +318,20 @@ def test_a_seed_for_a_deterministic_search_is_refused_not_shown(tmp_path):
     r = modelcheck("explore", "twophase", "--seed", "3", cwd=tmp_path)
     assert r.returncode == 2 and r.stdout == ""
     assert r.stderr == "error: --seed sets the walks of --strategy random; bfs is deterministic, so drop --seed\n"
+
+
+@pytest.mark.parametrize("args, status", [(["twophase"], 0), (["twophase", "-p", "bug=early-commit"], 1),
+                                          (["twophase", "--json"], 0)])
+def test_a_reader_that_stops_reading_does_not_change_the_exit_status(tmp_path, args, status):
+    """`modelcheck explore ... | head` : the pipe closes early, the verdict's status stands
+    (not 1, which would say a violation was found)."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # nobody reads: the first write fails with EPIPE
+    exe = shutil.which("modelcheck", path=os.path.dirname(sys.executable)) or shutil.which("modelcheck")
+    cmd = [exe] if exe else [sys.executable, "-m", "modelcheck"]
+    try:
+        r = subprocess.run(cmd + ["explore", *args], cwd=tmp_path, stdout=write_end, stderr=subprocess.PIPE,
+                           text=True, timeout=120)
+    finally:
+        os.close(write_end)
+    assert r.returncode == status and "Traceback" not in r.stderr and "Broken pipe" not in r.stderr, r.stderr

@@ -13,7 +13,9 @@ from modelcheck.zoo import BugRow, SpecRow, command_line, fault_models, run_zoo
 
 
 def test_twophase_rows():
-    zoo = run_zoo(["twophase"], time_limit=60)
+    told = []
+    zoo = run_zoo(["twophase"], time_limit=60, progress=told.append)
+    assert told == ["twophase (1 of 2)", "twophase: bug early-commit (2 of 2)"]
     assert zoo.ok and zoo.exit_code == 0
     # times vary from run to run: compare everything else exactly
     assert [attrs.evolve(r, elapsed=0.0) for r in zoo.specs] == [SpecRow(
