@@ -1,5 +1,13 @@
 """How spec references are read: library names, module:Class and spec files."""
 
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import attrs
+import click
 import pytest
 
 from modelcheck import registry
@@ -28,3 +36,24 @@ def test_a_trace_file_is_named_after_the_spec(ref, slug):
     from modelcheck.trace.store import _slug
 
     assert _slug(ref) == slug
+
+
+def test_run_inside_a_source_tree_the_library_is_its_specs_folder(tmp_path):
+    """`python -m modelcheck` in a checkout imports the checkout's package, whatever is
+    installed; there the library is the top-level specs/ folder (an install maps it to
+    modelcheck.specs). Run without site (-S): no install's import hooks, which would map
+    the library to this repository's own folder; the dependencies from where they are."""
+    repo = Path(__file__).resolve().parents[1]
+    tree = tmp_path / "checkout"
+    skip = shutil.ignore_patterns("__pycache__", "*.so")
+    shutil.copytree(repo / "modelcheck", tree / "modelcheck", ignore=skip)
+    shutil.copytree(repo / "specs", tree / "specs", ignore=skip)
+    deps = os.pathsep.join({str(Path(m.__file__).parents[1]) for m in (attrs, click)})
+    env = {**os.environ, "PYTHONPATH": deps}
+    probe = "import modelcheck.specs.twophase as m; print(m.__file__)"
+    r = subprocess.run([sys.executable, "-S", "-c", probe], cwd=tree, env=env, capture_output=True, text=True,
+                       timeout=120)
+    assert r.returncode == 0 and r.stdout.strip() == str(tree / "specs" / "twophase.py"), r.stderr
+    r = subprocess.run([sys.executable, "-S", "-m", "modelcheck", "explore", "twophase"], cwd=tree, env=env,
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and "  distinct states    288" in r.stdout.splitlines(), r.stdout + r.stderr
