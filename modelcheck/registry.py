@@ -81,7 +81,7 @@ def resolve(ref: str) -> type[Spec]:
         module = _load_file(Path(target))
     elif cls_name:
         try:
-            module = _import(target)
+            module = import_module(target)
         except ImportError as exc:
             raise SpecError(f"cannot import module {target!r} for spec {ref!r}: {exc}") from None
     else:
@@ -110,7 +110,7 @@ def resolve(ref: str) -> type[Spec]:
     return classes[0]
 
 
-def _import(name: str) -> Any:
+def import_module(name: str) -> Any:
     """Import module ``name``, also from the working directory, as ``python -m`` would (the
     ``modelcheck`` script's own directory is on the path instead)."""
     try:

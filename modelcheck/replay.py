@@ -63,6 +63,11 @@ def spec_reference(data: dict[str, Any], trace_file: str | Path | None = None,
     ref = data["spec"]
     target, colon, cls_name = registry.split(ref)
     if not registry.is_file(target):
+        module_file = data.get("module_file")
+        if colon and isinstance(module_file, str) and trace_file is not None and not _importable(target):
+            path = (Path(trace_file).resolve().parent / module_file).resolve()
+            if path.is_file():  # module:Class saved where its module is importable (pytest), read elsewhere
+                return str(path) + colon + cls_name
         return ref
     recorded = data.get("spec_file")
     if trace_file is not None and isinstance(recorded, str):
@@ -79,6 +84,15 @@ def spec_reference(data: dict[str, Any], trace_file: str | Path | None = None,
     if not found:
         raise SpecError(why)
     return str(path) + colon + cls_name
+
+
+def _importable(module: str) -> bool:
+    """Whether ``module`` imports by name (here, or from the working directory)."""
+    try:
+        registry.import_module(module)
+    except ImportError:
+        return False
+    return True
 
 
 def replay(data: dict[str, Any], spec: Spec | None = None) -> Replay:

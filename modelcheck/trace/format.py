@@ -6,6 +6,8 @@ Format ``modelcheck.trace`` version 1, one JSON object::
       "format": "modelcheck.trace", "version": 1,
       "spec": "raft-election",            # library name, ./file.py[:Class] or module:Class
       "spec_file": "../file.py",          # only for a spec file: where it is from this file's folder
+      "module_file": "../tests/m.py",     # only for module:Class: its module's file, from this folder
+                                          # (replay loads it when the module does not import by name)
       "params": {"servers": 3, ...},      # every parameter, defaults included
       "faults": {"crashes": 1, ...},      # the fault model ({} for plain specs)
       "kind": "invariant",                # invariant | deadlock | error | example

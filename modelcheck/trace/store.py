@@ -11,6 +11,7 @@ import json
 import os
 import re
 import stat
+import sys
 from typing import TYPE_CHECKING
 
 from .. import registry
@@ -96,19 +97,30 @@ def write_atomic(path: str | os.PathLike, text: str) -> None:
         raise
 
 
+def _module_file(name: str) -> str | None:
+    """The source file of loaded module ``name``, if it is one."""
+    module = sys.modules.get(name)
+    file = getattr(module, "__file__", None)
+    return file if isinstance(file, str) and file.endswith(".py") else None
+
+
 def save_trace(trace: Trace, directory: str | os.PathLike = DEFAULT_DIR) -> Path:
     """Write ``trace`` under ``directory`` and return its path."""
     from pathlib import Path
 
     data = trace_to_dict(trace)
-    target = registry.split(trace.spec)[0]
-    if registry.is_file(target):  # so replay finds the very file, from wherever it runs
+    target, colon, _ = registry.split(trace.spec)
+    # so replay finds the very file, from wherever it runs: a spec file's, or the file of the
+    # module of module:Class (a test module, importable by name only where pytest runs)
+    source = target if registry.is_file(target) else _module_file(target) if colon else None
+    if source is not None:
         try:
-            where = os.path.relpath(Path(target).resolve(), Path(directory).resolve())
+            where = os.path.relpath(Path(source).resolve(), Path(directory).resolve())
         except ValueError:  # on another drive than the folder (Windows): no relative path
-            where = str(Path(target).resolve())
+            where = str(Path(source).resolve())
+        key = "spec_file" if source is target else "module_file"
         data = {"format": data.pop("format"), "version": data.pop("version"), "spec": data.pop("spec"),
-                "spec_file": where, **data}
+                key: where, **data}
     text = json.dumps(data, indent=1, sort_keys=False) + "\n"
     # the id says which trace this is, not how it was found: a fuzz run that shrinks to the
     # same trace with another seed writes the same file (traces without a seed: as before)

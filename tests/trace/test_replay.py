@@ -1,6 +1,12 @@
 """Replay re-executes a saved trace and says precisely where a changed spec diverges."""
 
+import importlib
 import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 from modelcheck import explore, invariant
 from modelcheck.replay import replay
@@ -63,7 +69,8 @@ def test_save_is_deterministic_and_atomic(tmp_path):
     a = save_trace(trace, tmp_path)
     b = save_trace(trace, tmp_path)
     assert a == b and [p.name for p in tmp_path.iterdir()] == [a.name]
-    assert json.loads(a.read_text()) == trace_to_dict(trace)
+    module_file = os.path.relpath(Path(sys.modules["models"].__file__).resolve(), tmp_path.resolve())
+    assert json.loads(a.read_text()) == {**trace_to_dict(trace), "module_file": module_file}
 
 
 def test_an_error_trace_of_an_invariant_that_raised_is_reproduced():
@@ -124,3 +131,27 @@ def test_an_error_trace_reproduces_only_the_same_error_at_the_same_point():
     assert replay(data, BadInvariant(at=3)).outcome == "reproduced"
     out = replay(data, Renamed(at=3))  # the same exception, but checking another invariant
     assert out.outcome == "diverged" and "checking invariant brittle" in out.message
+
+
+def test_a_spec_of_a_test_module_replays_from_anywhere(tmp_path, monkeypatch):
+    """A spec object checked under pytest is saved as module:Class, a module importable
+    by name only where pytest runs; the trace also records the module's file, so
+    `modelcheck replay` reproduces it from any folder."""
+    tests = tmp_path / "project" / "tests"
+    tests.mkdir(parents=True)
+    shutil.copy(Path(__file__).parents[1] / "models.py", tests / "replayed_models.py")
+    monkeypatch.syspath_prepend(str(tests))
+    module = importlib.import_module("replayed_models")
+    try:
+        r = explore(module.Equation(), "bfs")
+        path = save_trace(r.violations[0], tmp_path / "project" / "counterexamples")
+    finally:
+        sys.modules.pop("replayed_models", None)
+    data = json.loads(path.read_text())
+    assert data["spec"] == "replayed_models:Equation" and data["module_file"] == "../tests/replayed_models.py"
+    exe = shutil.which("modelcheck", path=os.path.dirname(sys.executable)) or shutil.which("modelcheck")
+    cmd = [exe] if exe else [sys.executable, "-m", "modelcheck"]
+    done = subprocess.run(cmd + ["replay", str(path)], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1 and done.stdout.startswith("reproduced"), done.stdout + done.stderr
+    shown = subprocess.run(cmd + ["show", str(path)], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert "violated: unsolved — No solution has been found." in shown.stdout  # the spec's own words
