@@ -16,7 +16,7 @@ from typing import Any
 import click
 
 from . import registry
-from .console import Output, PlainTable, ProgressDisplay, StatusLine, print_summary, result_to_dict
+from .console import Output, ProgressDisplay, StatusLine, plain_table, print_summary, result_to_dict
 from .explore import ENGINES, STRATEGIES, explore as run_explore
 from .explore.run import rebuild, shown
 from .graph import DEFAULT_MAX_STATES as DEFAULT_GRAPH_STATES, FORMATS as GRAPH_FORMATS, export as export_graph
@@ -51,16 +51,50 @@ def fail(message: str) -> None:
     sys.exit(EXIT_USAGE)
 
 
+class Printing:
+    """Around what a command prints, so its exit status stays its own: a reader that
+    stops reading (``| head``) leaves it as it is (click would exit 1, which says a
+    violation was found), and output that cannot be written (a full disk) is recorded
+    in ``error`` for an error line and status 2."""
+
+    error: str | None = None
+
+    def __enter__(self) -> "Printing":
+        return self
+
+    def __exit__(self, kind: Any, exc: Any, tb: Any) -> bool:
+        try:
+            if exc is None and sys.stdout is not None:
+                sys.stdout.flush()
+        except OSError as late:
+            exc = late
+        if isinstance(exc, BrokenPipeError):  # nothing more is read, nor left to flush at exit
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
+            return True
+        if isinstance(exc, OSError):
+            self.error = f"cannot write the output: {exc.strerror or exc}"
+            return True
+        return False
+
+    def exit(self, code: int) -> None:
+        """Exit with ``code``, or with the error line and status 2."""
+        if self.error:
+            fail(self.error)
+        sys.exit(code)
+
+
 def parse_params(pairs: tuple[str, ...]) -> dict[str, str]:
     params: dict[str, str] = {}
     for pair in pairs:
         key, eq, value = pair.partition("=")
         if not eq or not key.strip():
             fail(f"parameter {pair!r} is not of the form name=value (e.g. -p nodes=3)")
-        key = key.strip()
-        if key in params:  # rather than let the last one win without a word
-            fail(f"parameter {key!r} is given twice (-p {key}={params[key]}, -p {pair.strip()}); give it once")
-        params[key] = value.strip()
+        key, value = key.strip(), value.strip()
+        if params.get(key, value) != value:  # rather than let the last one win without a word
+            fail(f"parameter {key!r} is given twice (-p {key}={params[key]}, -p {key}={value}); give it once")
+        params[key] = value
     return params
 
 
@@ -234,8 +268,8 @@ def list_specs(as_json: bool) -> None:
 @click.option("--symmetry", is_flag=True,
               help="Visit states equal up to the spec's declared symmetry (e.g. interchangeable nodes) once.")
 @click.option("--workers", "-w", type=click.IntRange(min=1), default=None,
-              help="Processes for a parallel breadth-first search (same states, same shortest traces); "
-                   "default 1, and with --engine ray to be given.")
+              help="Processes for a parallel breadth-first search (same states, same shortest traces) "
+                   "[default: 1; --engine ray: required].")
 @click.option("--engine", type=click.Choice(ENGINES), default="local", show_default=True,
               help="Where a parallel search runs: this machine, or a Ray cluster.")
 @click.option("--address", default=None, help="Ray cluster address (--engine ray; default: start a local one).")
@@ -326,16 +360,15 @@ def _report(spec: Any, result: Any, as_json: bool, out_dir: str, no_save: bool) 
     # a file that could not be written is the tool's failure (2), unless the run found a
     # violation: its verdict (1) stands, and the counterexample is printed in full above
     code = result.exit_code if not save_error or result.exit_code != 0 else EXIT_USAGE
-    try:
+    with Printing() as printing:
         if as_json:
             click.echo(json.dumps({**result_to_dict(result), "exit_code": code}, indent=1, default=str))
         else:
             _print_result(spec, result, traces)
-        sys.stdout.flush()
-    except BrokenPipeError:  # the reader stopped reading (`| head`): exit with the verdict all the same
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing left to flush at exit
-    if save_error:
-        error_line(save_error)
+    for problem in (save_error, printing.error):  # as a file that could not be written
+        if problem:
+            error_line(problem)
+            code = code or EXIT_USAGE
     sys.exit(code)
 
 
@@ -373,10 +406,11 @@ def show(file: str, as_json: bool, fmt: str, output: str | None) -> None:
     if as_json:
         text = json.dumps(data, indent=1) + "\n"
     elif fmt == "text" and output is None:
-        out = _out()
-        for line in render_trace(data, desc, why):
-            out.print(line)
-        return
+        with Printing() as printing:
+            out = _out()
+            for line in render_trace(data, desc, why):
+                out.print(line)
+        printing.exit(0)
     elif fmt == "text":
         text = "\n".join(line.plain for line in render_trace(data, desc, why)) + "\n"
     elif fmt == "mermaid":
@@ -444,8 +478,9 @@ def replay(file: str) -> None:
     except SpecError as exc:
         fail(f"{file}: {exc}")
     style = {"reproduced": "bold red", "fixed": "bold green", "diverged": "bold yellow"}[outcome.outcome]
-    _out().print(Line((outcome.outcome, style), f": {outcome.message}"))
-    sys.exit(outcome.exit_code)
+    with Printing() as printing:
+        _out().print(Line((outcome.outcome, style), f": {outcome.message}"))
+    printing.exit(outcome.exit_code)
 
 
 @main.command()
@@ -501,10 +536,11 @@ def simulate(spec: str, params: tuple[str, ...], faults: str | None, steps: int,
         sim = run_simulation(the_spec, steps, seed)
     except SpecError as exc:
         fail(str(exc))
-    out = _out()
-    for line in render_simulation(sim):
-        out.print(line)
-    sys.exit(sim.exit_code)
+    with Printing() as printing:
+        out = _out()
+        for line in render_simulation(sim):
+            out.print(line)
+    printing.exit(sim.exit_code)
 
 
 @main.command()
@@ -524,7 +560,7 @@ def zoo(markdown: bool, only: tuple[str, ...], time_limit: float) -> None:
 
     from . import zoo as zoo_mod
 
-    status, start = StatusLine(_err()), time.monotonic()
+    status, start = StatusLine(_err(), every=0), time.monotonic()  # in a log: a line per check
     try:
         found = zoo_mod.run_zoo(only, time_limit,
                                 lambda doing: status.show(f"zoo: {doing}", time.monotonic() - start))
@@ -548,7 +584,7 @@ def zoo(markdown: bool, only: tuple[str, ...], time_limit: float) -> None:
         out = _out().rich
         out.print(f"$ {command}", markup=False)
         for title, (columns, rows, right) in zip(titles, tables):
-            table = PlainTable(title=title)
+            table = plain_table(title=title)
             for i, col in enumerate(columns):
                 table.add_column(col, justify="right" if i in right else "left")
             for row in rows:

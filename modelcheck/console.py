@@ -36,26 +36,41 @@ def _to_rich(cell: Any) -> Any:
     return Text(cell) if isinstance(cell, str) else cell
 
 
+def _width(text: str) -> int:
+    """Terminal cells ``text`` takes: wide East Asian characters and most emoji take two,
+    combining marks none (so plain tables line up as rich's do)."""
+    if text.isascii():
+        return len(text)
+    import unicodedata
+
+    return sum(0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1
+               for c in text)
+
+
 class Output:
-    """Standard output or error: through rich on a terminal, as plain text otherwise."""
+    """Standard output or error: through rich on a terminal, as plain text otherwise.
+
+    A terminal is what rich says it is (a tty, unless ``TTY_COMPATIBLE`` or
+    ``FORCE_COLOR`` say otherwise); rich is only imported to ask when the stream is a
+    tty or one of those is set, so a pipe or a file never pays for it."""
 
     def __init__(self, stderr: bool = False) -> None:
         self.stderr = stderr
-        stream = sys.stderr if stderr else sys.stdout
-        isatty = getattr(stream, "isatty", None)
-        # rich's own rule for a terminal: a tty, or FORCE_COLOR / TTY_COMPATIBLE=1 set
-        self.is_terminal = bool((isatty is not None and isatty()) or os.environ.get("FORCE_COLOR")
-                                or os.environ.get("TTY_COMPATIBLE") == "1")
         self._rich = None
+        stream = sys.stderr if stderr else sys.stdout
+        try:
+            tty = bool(stream.isatty())
+        except (AttributeError, ValueError):  # no stream, or a closed one
+            tty = False
+        env = os.environ
+        self.is_terminal = (tty or "FORCE_COLOR" in env or "TTY_COMPATIBLE" in env) and self.rich.is_terminal
 
     @property
     def rich(self) -> Any:
         """The rich Console (imported on first use), for what only rich draws."""
         if self._rich is None:
-            from rich.console import Console
-
             # no emoji codes: a label such as 'x:fire:' is shown as it is
-            self._rich = Console(stderr=self.stderr, highlight=False, soft_wrap=True, emoji=False)
+            self._rich = _console()(stderr=self.stderr, highlight=False, soft_wrap=True, emoji=False)
         return self._rich
 
     def print(self, line: Line | str = "") -> None:
@@ -69,15 +84,31 @@ class Output:
         if not rows:
             return
         if self.is_terminal:
-            table = PlainTable(show_header=False, box=None, padding=(0, 2), title=title, title_justify="left")
+            table = plain_table(show_header=False, box=None, padding=(0, 2), title=title, title_justify="left")
             for row in rows:
                 table.add_row(*row)
             self.rich.print(table)
             return
-        widths = [max(len(str(row[i])) for row in rows if i < len(row)) for i in range(max(map(len, rows)))]
+        texts = [[str(cell) for cell in row] for row in rows]
+        widths = [max(_width(row[i]) for row in texts if i < len(row)) for i in range(max(map(len, texts)))]
         lines = [title] if title else []
-        lines += ["".join(f"  {str(cell):<{w}}  " for cell, w in zip(row, widths)).rstrip() for row in rows]
+        lines += ["".join(f"  {cell}{' ' * (w - _width(cell))}  " for cell, w in zip(row, widths)).rstrip()
+                  for row in texts]
         click.echo("\n".join(lines), err=self.stderr)
+
+
+@functools.cache
+def _console() -> type:
+    from rich.console import Console
+
+    class PipeAwareConsole(Console):
+        """A rich Console that lets a closed pipe be the caller's business (rich's own
+        exits with status 1, which modelcheck uses to say a violation was found)."""
+
+        def on_broken_pipe(self) -> None:
+            raise BrokenPipeError
+
+    return PipeAwareConsole
 
 
 @functools.cache
@@ -94,7 +125,7 @@ def _plain_table() -> type:
     return PlainTable
 
 
-def PlainTable(*args: Any, **kwargs: Any) -> Any:
+def plain_table(*args: Any, **kwargs: Any) -> Any:
     """A rich Table of plain-text cells (rich imported on first use)."""
     return _plain_table()(*args, **kwargs)
 
@@ -108,7 +139,7 @@ class StatusLine:
         self.every = every
         self.last = 0.0
         self.status = None
-        self.live = output.is_terminal
+        self.live = output.is_terminal and output.rich.is_interactive  # not on TERM=dumb
 
     def show(self, text: str, elapsed: float) -> None:
         if self.live:
@@ -153,7 +184,8 @@ def _bound(name: str, value: Any) -> str:
 
 
 class _Rows(list):
-    """A table's rows, added as rich's Table adds them."""
+    """A table's rows for :meth:`Output.table`, added as to a rich Table (``add_row``),
+    so the summary reads the same whichever renderer draws it."""
 
     def add_row(self, *cells: Line | str) -> None:
         self.append(cells)

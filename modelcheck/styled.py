@@ -14,7 +14,8 @@ __all__ = ["Line"]
 
 class Line:
     """One line of text in styled parts: ``Line("a ", ("b", "bold"))``, or
-    ``Line("all red", style="red")``."""
+    ``Line("all red", style="red")`` (``style`` is that of the parts given as plain
+    strings; a ``(text, style)`` part keeps its own)."""
 
     __slots__ = ("parts",)
 

@@ -9,14 +9,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from commands import command, plain_env
 
 MODELS = Path(__file__).parent / "models.py"
 
 
 def modelcheck(*args, cwd):
-    exe = shutil.which("modelcheck", path=os.path.dirname(sys.executable)) or shutil.which("modelcheck")
-    cmd = [exe] if exe else [sys.executable, "-m", "modelcheck"]
-    return subprocess.run(cmd + [str(a) for a in args], cwd=cwd, capture_output=True, text=True, timeout=120)
+    return subprocess.run(command() + [str(a) for a in args], cwd=cwd, capture_output=True, text=True, timeout=120)
 
 
 def test_list_shows_specs_params_invariants_and_bugs(tmp_path):
@@ -121,7 +120,7 @@ def test_a_trace_of_a_spec_file_replays_and_shows_from_another_directory(tmp_pat
     (["explore", "twophase", "-p", "rms=x"], "must be a whole number"),
     (["explore", "twophase", "-p", "rms"], "not of the form name=value"),
     (["explore", "twophase", "-p", "rms=3", "-p", " rms = 4"],
-     "parameter 'rms' is given twice (-p rms=3, -p rms = 4); give it once"),
+     "parameter 'rms' is given twice (-p rms=3, -p rms=4); give it once"),
     (["explore", "twophase", "--engine", "ray"], "give N (e.g. --workers 8)"),
     (["explore", "twophase", "-p", "bug=nope"], "must be one of"),
     (["explore", "./missing.py"], "does not exist"),
@@ -276,7 +275,7 @@ def test_checking_a_library_spec_leaves_the_optional_parts_unimported(tmp_path, 
              f"try:\n    main(['explore', *{args!r}])\nexcept SystemExit as e:\n    code = e.code\n"
              "print('exit status', code, 'modules', *sorted(sys.modules))")
     r = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, timeout=120,
-                       env={k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "TTY_COMPATIBLE")})
+                       env=plain_env())
     last = r.stdout.splitlines()[-1].split() if r.stdout.strip() else []
     assert r.returncode == 0 and last[:4] == ["exit", "status", str(status), "modules"], (r.stdout, r.stderr)
     assert "distinct states" in r.stdout and ("violated: election_safety" in r.stdout) == (status == 1)
@@ -320,18 +319,41 @@ def test_a_seed_for_a_deterministic_search_is_refused_not_shown(tmp_path):
     assert r.stderr == "error: --seed sets the walks of --strategy random; bfs is deterministic, so drop --seed\n"
 
 
-@pytest.mark.parametrize("args, status", [(["twophase"], 0), (["twophase", "-p", "bug=early-commit"], 1),
-                                          (["twophase", "--json"], 0)])
-def test_a_reader_that_stops_reading_does_not_change_the_exit_status(tmp_path, args, status):
+@pytest.mark.parametrize("colour", [False, True])
+@pytest.mark.parametrize("args, status", [(["explore", "twophase"], 0),
+                                          (["explore", "twophase", "-p", "bug=early-commit"], 1),
+                                          (["explore", "twophase", "--json"], 0),
+                                          (["simulate", "twophase", "--seed", "1"], 0)])
+def test_a_reader_that_stops_reading_does_not_change_the_exit_status(tmp_path, args, status, colour):
     """`modelcheck explore ... | head` : the pipe closes early, the verdict's status stands
-    (not 1, which would say a violation was found)."""
+    (not 1, which would say a violation was found), in plain text and through rich."""
     read_end, write_end = os.pipe()
     os.close(read_end)  # nobody reads: the first write fails with EPIPE
-    exe = shutil.which("modelcheck", path=os.path.dirname(sys.executable)) or shutil.which("modelcheck")
-    cmd = [exe] if exe else [sys.executable, "-m", "modelcheck"]
+    env = plain_env(FORCE_COLOR="1") if colour else plain_env()
     try:
-        r = subprocess.run(cmd + ["explore", *args], cwd=tmp_path, stdout=write_end, stderr=subprocess.PIPE,
-                           text=True, timeout=120)
+        r = subprocess.run(command() + args, cwd=tmp_path, stdout=write_end, stderr=subprocess.PIPE,
+                           text=True, timeout=120, env=env)
     finally:
         os.close(write_end)
     assert r.returncode == status and "Traceback" not in r.stderr and "Broken pipe" not in r.stderr, r.stderr
+
+
+@pytest.mark.parametrize("args, status", [(["explore", "twophase"], 0), (["explore", "twophase", "--json"], 0),
+                                          (["explore", "twophase", "-p", "bug=early-commit"], 1),
+                                          (["fuzz", "twophase", "-n", "5", "--seed", "1"], 0)])
+def test_a_closed_standard_output_is_no_crash(tmp_path, args, status):
+    r = subprocess.run(["sh", "-c", 'exec "$0" "$@" >&-', *command(), *args], cwd=tmp_path,
+                       capture_output=True, text=True, timeout=120, env=plain_env())
+    assert r.returncode == status and r.stderr == "", r.stderr
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+@pytest.mark.parametrize("args, status", [(["explore", "twophase"], 2),
+                                          (["explore", "twophase", "-p", "bug=early-commit"], 1),
+                                          (["simulate", "twophase", "--seed", "1"], 2)])
+def test_output_that_cannot_be_written_is_an_error_line(tmp_path, args, status):
+    """A full disk: one error line, and status 2 unless a violation's 1 says more."""
+    with open("/dev/full", "w") as full:
+        r = subprocess.run(command() + args, cwd=tmp_path, stdout=full, stderr=subprocess.PIPE, text=True,
+                           timeout=120, env=plain_env())
+    assert r.returncode == status and r.stderr == "error: cannot write the output: No space left on device\n"

@@ -1,12 +1,16 @@
-"""The run's summary as printed: the same words on a terminal (rich) as in a pipe (plain)."""
+"""What a run prints: the same words on a terminal (rich) as in a pipe (plain text)."""
 
+import io
 import re
+import sys
 
 import pytest
 
 from modelcheck import explore
-from modelcheck.console import Output, print_summary
+from modelcheck.console import Output, ProgressDisplay, StatusLine, print_summary
+from modelcheck.explore import Progress
 from modelcheck.registry import build
+from modelcheck.styled import Line
 
 
 def _printed(capsys, monkeypatch, terminal: bool) -> str:
@@ -50,3 +54,53 @@ def test_output_goes_where_it_is_asked(capsys, monkeypatch, stderr):
     Output(stderr=stderr).print("x [bold]y[/]")
     captured = capsys.readouterr()
     assert (captured.err if stderr else captured.out) == "x [bold]y[/]\n"
+
+
+class _Tty(io.StringIO):
+    def isatty(self):
+        return True
+
+
+@pytest.mark.parametrize("tty", [False, True])
+@pytest.mark.parametrize("env", [{}, {"FORCE_COLOR": "1"}, {"FORCE_COLOR": ""}, {"TTY_COMPATIBLE": "0"},
+                                 {"TTY_COMPATIBLE": "1"}, {"TTY_COMPATIBLE": "0", "FORCE_COLOR": "1"}])
+def test_a_terminal_is_what_rich_says_it_is(monkeypatch, tty, env):
+    from rich.console import Console
+
+    for var in ("FORCE_COLOR", "TTY_COMPATIBLE", "NO_COLOR"):
+        monkeypatch.delenv(var, raising=False)
+    for var, value in env.items():
+        monkeypatch.setenv(var, value)
+    monkeypatch.setattr(sys, "stdout", _Tty() if tty else io.StringIO())
+    assert Output().is_terminal is Console().is_terminal
+
+
+def test_text_is_never_read_as_markup_on_a_terminal(capsys, monkeypatch):
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    out = Output()
+    out.print(Line("n1 -> n2 [bold]x[/] :fire:", ("[red]y[/]", "bold")))
+    out.table([("[b]", Line(("[i]z[/i]", "red")))])
+    shown = re.sub(r"\x1b\[[0-9;]*m", "", capsys.readouterr().out)
+    assert "n1 -> n2 [bold]x[/] :fire:[red]y[/]" in shown and "[b]    [i]z[/i]" in shown
+
+
+def test_wide_characters_keep_a_plain_table_aligned(capsys, monkeypatch):
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    monkeypatch.delenv("TTY_COMPATIBLE", raising=False)
+    Output().table([("漢字", "1"), ("ab", "2"), ("e\u0301", "3")])
+    assert capsys.readouterr().out == "  漢字    1\n  ab      2\n  e\u0301       3\n"
+
+
+def test_in_a_log_progress_is_a_line_every_so_often(capsys, monkeypatch):
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    monkeypatch.delenv("TTY_COMPATIBLE", raising=False)
+    display = ProgressDisplay(Output(stderr=True), every=10.0)
+    for elapsed in (1.0, 9.0, 10.5):
+        display(Progress("bfs", 1000, 5000, 30, 4, elapsed))
+    display.close()
+    assert capsys.readouterr().err == ("bfs: 1,000 distinct states, 5,000 transitions, queue 30, depth 4, "
+                                       "95 states/s, 10s\n")
+    each = StatusLine(Output(stderr=True), every=0)
+    each.show("a", 0.0)
+    each.show("b", 0.1)
+    assert capsys.readouterr().err == "a\nb\n"

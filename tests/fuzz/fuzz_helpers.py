@@ -1,9 +1,8 @@
 """What the fuzz tests share: an independent check of 1-minimality, the command line."""
 
-import os
-import shutil
 import subprocess
-import sys
+
+from commands import command
 
 
 def violates(spec, actions):
@@ -27,6 +26,4 @@ def assert_one_minimal(spec, actions):
 
 def run_modelcheck(*args, cwd):
     """The installed ``modelcheck`` command (or ``python -m modelcheck``) in a subprocess."""
-    exe = shutil.which("modelcheck", path=os.path.dirname(sys.executable)) or shutil.which("modelcheck")
-    cmd = [exe] if exe else [sys.executable, "-m", "modelcheck"]
-    return subprocess.run(cmd + [str(a) for a in args], cwd=cwd, capture_output=True, text=True, timeout=120)
+    return subprocess.run(command() + [str(a) for a in args], cwd=cwd, capture_output=True, text=True, timeout=120)

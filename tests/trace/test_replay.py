@@ -13,6 +13,7 @@ from modelcheck.replay import replay
 from modelcheck.trace.format import parse_trace, trace_to_dict
 from modelcheck.trace.store import save_trace
 
+from commands import command
 from models import BadInvariant, Changeable
 
 
@@ -149,8 +150,7 @@ def test_a_spec_of_a_test_module_replays_from_anywhere(tmp_path, monkeypatch):
         sys.modules.pop("replayed_models", None)
     data = json.loads(path.read_text())
     assert data["spec"] == "replayed_models:Equation" and data["module_file"] == "../tests/replayed_models.py"
-    exe = shutil.which("modelcheck", path=os.path.dirname(sys.executable)) or shutil.which("modelcheck")
-    cmd = [exe] if exe else [sys.executable, "-m", "modelcheck"]
+    cmd = command()
     done = subprocess.run(cmd + ["replay", str(path)], cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert done.returncode == 1 and done.stdout.startswith("reproduced"), done.stdout + done.stderr
     shown = subprocess.run(cmd + ["show", str(path)], cwd=tmp_path, capture_output=True, text=True, timeout=120)
