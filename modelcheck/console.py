@@ -1,9 +1,11 @@
 """What a run looks like on a terminal: live progress while it goes, a summary at the end.
 
 Progress goes to stderr (a live line on a terminal, a line every few seconds in a
-log); the summary goes to stdout.  On a terminal (or with ``FORCE_COLOR`` set) rich
-prints them, in colour; in a pipe or a file they are plain text, without importing rich
-(see :mod:`modelcheck.styled`).
+log); the summary goes to stdout.  The renderers build styled :class:`Line` s
+(:mod:`modelcheck.styled`), printed here with click: in colour on a terminal, as plain
+text in a pipe or a file.  rich draws only the live progress line, once a run has gone
+on for a moment, and the boxed tables of ``list`` and ``zoo``: importing it is a
+quarter of a small run's start-up (``benchmarks/startup.py``).
 """
 
 from __future__ import annotations
@@ -24,21 +26,52 @@ from .trace.format import trace_to_dict
 from .trace.model import n_steps
 from .trace.render import describe_run
 
-__all__ = ["Output", "StatusLine", "ProgressDisplay", "print_summary", "result_to_dict"]
+__all__ = ["Output", "StatusLine", "ProgressDisplay", "print_summary", "result_to_dict", "is_terminal"]
 
 
-def _to_rich(cell: Any) -> Any:
-    """A Line or str as rich Text (never read as markup: a label may hold ``[...]``)."""
-    from rich.text import Text
+def is_terminal(stream: Any) -> bool:
+    """Whether ``stream`` takes terminal output (colour, a live line), by rich's rule:
+    ``TTY_COMPATIBLE=0`` or ``1`` says so, else ``FORCE_COLOR`` set (to anything but
+    nothing) says yes, else whether it is a tty."""
+    env = os.environ
+    compatible = env.get("TTY_COMPATIBLE", "")
+    if compatible in ("0", "1"):
+        return compatible == "1"
+    force = env.get("FORCE_COLOR")
+    if force is not None:
+        return force != ""
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):  # no stream, or a closed one
+        return False
 
-    if isinstance(cell, Line):
-        return Text.assemble(*cell.parts)
-    return Text(cell) if isinstance(cell, str) else cell
+
+#: the words of a style ("bold red": rich's names) that click.style draws; others are left out
+_FLAGS = ("bold", "dim", "italic", "underline")
+_COLOURS = frozenset(("black", "red", "green", "yellow", "blue", "magenta", "cyan", "white", "bright_black",
+                      "bright_red", "bright_green", "bright_yellow", "bright_blue", "bright_magenta",
+                      "bright_cyan", "bright_white"))
+
+
+@functools.cache
+def _style_of(style: str) -> dict[str, Any]:
+    """click.style's arguments for a style such as ``"bold red"``."""
+    words = style.split()
+    colours = [w for w in words if w in _COLOURS]
+    return {"fg": colours[-1] if colours else None, **{flag: True for flag in _FLAGS if flag in words}}
+
+
+def _coloured(cell: Line | str) -> str:
+    """``cell`` with its styles as terminal escape codes."""
+    if not isinstance(cell, Line):
+        return cell
+    return "".join(click.style(text, **_style_of(style)) if style and text else text
+                   for text, style in cell.parts)
 
 
 def _width(text: str) -> int:
     """Terminal cells ``text`` takes: wide East Asian characters and most emoji take two,
-    combining marks none (so plain tables line up as rich's do)."""
+    combining marks none (so table columns line up)."""
     if text.isascii():
         return len(text)
     import unicodedata
@@ -48,53 +81,37 @@ def _width(text: str) -> int:
 
 
 class Output:
-    """Standard output or error: through rich on a terminal, as plain text otherwise.
-
-    A terminal is what rich says it is (a tty, unless ``TTY_COMPATIBLE`` or
-    ``FORCE_COLOR`` say otherwise); rich is only imported to ask when the stream is a
-    tty or one of those is set, so a pipe or a file never pays for it."""
+    """Standard output or error: styled lines in colour on a terminal (unless
+    ``NO_COLOR`` is set), as plain text otherwise."""
 
     def __init__(self, stderr: bool = False) -> None:
         self.stderr = stderr
         self._rich = None
-        stream = sys.stderr if stderr else sys.stdout
-        try:
-            tty = bool(stream.isatty())
-        except (AttributeError, ValueError):  # no stream, or a closed one
-            tty = False
-        env = os.environ
-        self.is_terminal = (tty or "FORCE_COLOR" in env or "TTY_COMPATIBLE" in env) and self.rich.is_terminal
+        self.is_terminal = is_terminal(sys.stderr if stderr else sys.stdout)
+        self.colour = self.is_terminal and not os.environ.get("NO_COLOR")
 
     @property
     def rich(self) -> Any:
-        """The rich Console (imported on first use), for what only rich draws."""
+        """A rich Console (imported on first use), for what only rich draws."""
         if self._rich is None:
             # no emoji codes: a label such as 'x:fire:' is shown as it is
-            self._rich = _console()(stderr=self.stderr, highlight=False, soft_wrap=True, emoji=False)
+            self._rich = _console()(stderr=self.stderr, highlight=False, soft_wrap=True, emoji=False,
+                                    force_terminal=self.is_terminal)
         return self._rich
 
     def print(self, line: Line | str = "") -> None:
-        if self.is_terminal:
-            self.rich.print(_to_rich(line))
-        else:
-            click.echo(str(line), err=self.stderr)
+        click.echo(_coloured(line) if self.colour else str(line), err=self.stderr, color=self.colour)
 
     def table(self, rows: Sequence[Sequence[Line | str]], title: str | None = None) -> None:
         """Rows of cells in aligned columns, no header, two spaces in from the margin."""
         if not rows:
             return
-        if self.is_terminal:
-            table = plain_table(show_header=False, box=None, padding=(0, 2), title=title, title_justify="left")
-            for row in rows:
-                table.add_row(*row)
-            self.rich.print(table)
-            return
-        texts = [[str(cell) for cell in row] for row in rows]
-        widths = [max(_width(row[i]) for row in texts if i < len(row)) for i in range(max(map(len, texts)))]
+        widths = [max(_width(str(row[i])) for row in rows if i < len(row)) for i in range(max(map(len, rows)))]
+        show = _coloured if self.colour else str
         lines = [title] if title else []
-        lines += ["".join(f"  {cell}{' ' * (w - _width(cell))}  " for cell, w in zip(row, widths)).rstrip()
-                  for row in texts]
-        click.echo("\n".join(lines), err=self.stderr)
+        lines += ["".join(f"  {show(cell)}{' ' * (w - _width(str(cell)))}  " for cell, w in zip(row, widths)).rstrip()
+                  for row in rows]
+        click.echo("\n".join(lines), err=self.stderr, color=self.colour)
 
 
 @functools.cache
@@ -102,7 +119,7 @@ def _console() -> type:
     from rich.console import Console
 
     class PipeAwareConsole(Console):
-        """A rich Console that lets a closed pipe be the caller's business (rich's own
+        """A rich Console that leaves a closed pipe to the caller (rich's own handler
         exits with status 1, which modelcheck uses to say a violation was found)."""
 
         def on_broken_pipe(self) -> None:
@@ -114,13 +131,14 @@ def _console() -> type:
 @functools.cache
 def _plain_table() -> type:
     from rich.table import Table
+    from rich.text import Text
 
     class PlainTable(Table):
-        """A rich Table whose text cells are shown as they are, not read as rich markup (an
-        action label, a state or a path may hold ``[...]``); Lines keep their styles."""
+        """A rich Table whose text cells are shown as they are, not read as rich markup (a
+        spec's name or parameters may hold ``[...]``)."""
 
         def add_row(self, *cells: Any, **kwargs: Any) -> None:
-            super().add_row(*map(_to_rich, cells), **kwargs)
+            super().add_row(*(Text(c) if isinstance(c, str) else c for c in cells), **kwargs)
 
     return PlainTable
 
@@ -131,19 +149,26 @@ def plain_table(*args: Any, **kwargs: Any) -> Any:
 
 
 class StatusLine:
-    """What long work is doing: a live line on a terminal, one line every ``every``
-    seconds of ``elapsed`` otherwise (a log gets a pulse, not a flood)."""
+    """What long work is doing: on a terminal a live line, from ``after`` seconds of
+    ``elapsed`` on (a shorter run is over before it would help); otherwise a line every
+    ``every`` seconds (a log gets a pulse, not a flood)."""
 
-    def __init__(self, output: Output, every: float = 10.0) -> None:
+    def __init__(self, output: Output, every: float = 10.0, after: float = 0.5) -> None:
         self.output = output
         self.every = every
+        self.after = after
         self.last = 0.0
         self.status = None
-        self.live = output.is_terminal and output.rich.is_interactive  # not on TERM=dumb
+        self.live = output.is_terminal
 
     def show(self, text: str, elapsed: float) -> None:
+        if self.live and elapsed < self.after:
+            return
         if self.live:
             if self.status is None:
+                if not self.output.rich.is_interactive:  # a dumb terminal (TERM=dumb): as a log
+                    self.live = False
+                    return self.show(text, elapsed)
                 self.status = self.output.rich.status(text)
                 self.status.start()
             else:

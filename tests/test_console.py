@@ -62,17 +62,21 @@ class _Tty(io.StringIO):
 
 
 @pytest.mark.parametrize("tty", [False, True])
-@pytest.mark.parametrize("env", [{}, {"FORCE_COLOR": "1"}, {"FORCE_COLOR": ""}, {"TTY_COMPATIBLE": "0"},
-                                 {"TTY_COMPATIBLE": "1"}, {"TTY_COMPATIBLE": "0", "FORCE_COLOR": "1"}])
-def test_a_terminal_is_what_rich_says_it_is(monkeypatch, tty, env):
-    from rich.console import Console
-
+@pytest.mark.parametrize("env, terminal", [
+    ({}, None), ({"FORCE_COLOR": "1"}, True), ({"FORCE_COLOR": ""}, False), ({"TTY_COMPATIBLE": "0"}, False),
+    ({"TTY_COMPATIBLE": "1"}, True), ({"TTY_COMPATIBLE": "0", "FORCE_COLOR": "1"}, False),
+    ({"NO_COLOR": "1"}, None), ({"NO_COLOR": "1", "FORCE_COLOR": "1"}, True)])
+def test_a_terminal_is_a_tty_unless_the_environment_says_otherwise(monkeypatch, tty, env, terminal):
     for var in ("FORCE_COLOR", "TTY_COMPATIBLE", "NO_COLOR"):
         monkeypatch.delenv(var, raising=False)
     for var, value in env.items():
         monkeypatch.setenv(var, value)
+    expected = tty if terminal is None else terminal
     monkeypatch.setattr(sys, "stdout", _Tty() if tty else io.StringIO())
-    assert Output().is_terminal is Console().is_terminal
+    out = Output()
+    assert out.is_terminal is expected and out.colour is (expected and "NO_COLOR" not in env)
+    out.print(Line(("x", "bold red")))
+    assert sys.stdout.getvalue() == ("\x1b[31m\x1b[1mx\x1b[0m\n" if out.colour else "x\n")
 
 
 def test_text_is_never_read_as_markup_on_a_terminal(capsys, monkeypatch):
