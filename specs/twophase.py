@@ -59,6 +59,13 @@ class TwoPhase(Spec):
         self._sent_prepared = [frozenset({m}) for m in self._prepared_msg]
         self._acts = [[(kind, r) for r in range(n)] for kind in (
             "RMPrepare", "RMChooseToAbort", "RMRcvCommitMsg", "RMRcvAbortMsg", "TMRcvPrepared")]
+        # msgs | {Prepared r} and prepared | {r}, by (set, r): the same few sets recur in
+        # millions of states, and a set met again keeps its hash (a new one is hashed
+        # anew, element by element). twophase-7's search: 1.17x -> 1.21x the hand loop
+        # (`python benchmarks/tlc.py --only twophase-7 --repeat 3`). Two tables, since an
+        # empty msgs and an empty prepared are equal keys.
+        self._with_sent: dict = {}
+        self._with_prepared: dict = {}
 
     def initial_states(self):
         yield ((WORKING,) * self.rms, INIT, frozenset(), frozenset())
@@ -73,15 +80,23 @@ class TwoPhase(Spec):
             if prepared == self._all or (self.bug == "early-commit" and prepared):
                 add((_TM_COMMIT, (rm, COMMITTED, prepared, msgs | _COMMIT_SET)))
             add((_TM_ABORT, (rm, ABORTED, prepared, msgs | _ABORT_SET)))
+            with_prepared = self._with_prepared
             for r, msg in enumerate(self._prepared_msg):
                 if msg in msgs and r not in prepared:
-                    add((rcv_prepared[r], (rm, tm, prepared | {r}, msgs)))
+                    more = with_prepared.get((prepared, r))
+                    if more is None:
+                        more = with_prepared[prepared, r] = prepared | {r}
+                    add((rcv_prepared[r], (rm, tm, more, msgs)))
         commit_sent = COMMIT_MSG in msgs
         abort_sent = ABORT_MSG in msgs
         sent_prepared = self._sent_prepared
+        with_sent = self._with_sent
         for r, st in enumerate(rm):
             if st == WORKING:
-                add((prepare[r], (_set(rm, r, PREPARED), tm, prepared, msgs | sent_prepared[r])))
+                sent = with_sent.get((msgs, r))
+                if sent is None:
+                    sent = with_sent[msgs, r] = msgs | sent_prepared[r]
+                add((prepare[r], (_set(rm, r, PREPARED), tm, prepared, sent)))
                 add((choose_abort[r], (_set(rm, r, ABORTED), tm, prepared, msgs)))
             if commit_sent:
                 add((rcv_commit[r], (_set(rm, r, COMMITTED), tm, prepared, msgs)))
