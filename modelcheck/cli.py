@@ -229,6 +229,12 @@ def list_specs(as_json: bool) -> None:
             "sometimes": cls.property_names("sometimes"),
             "bugs": dict(cls.bugs),
         })
+    with Printing() as printing:
+        _print_library(rows, as_json)
+    printing.exit(0)
+
+
+def _print_library(rows: list[dict[str, Any]], as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(rows, indent=1))
         return

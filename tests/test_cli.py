@@ -323,7 +323,8 @@ def test_a_seed_for_a_deterministic_search_is_refused_not_shown(tmp_path):
 @pytest.mark.parametrize("args, status", [(["explore", "twophase"], 0),
                                           (["explore", "twophase", "-p", "bug=early-commit"], 1),
                                           (["explore", "twophase", "--json"], 0),
-                                          (["simulate", "twophase", "--seed", "1"], 0)])
+                                          (["simulate", "twophase", "--seed", "1"], 0), (["list"], 0),
+                                          (["zoo", "--only", "twophase"], 0)])
 def test_a_reader_that_stops_reading_does_not_change_the_exit_status(tmp_path, args, status, colour):
     """`modelcheck explore ... | head` : the pipe closes early, the verdict's status stands
     (not 1, which would say a violation was found), in plain text and through rich."""
