@@ -366,32 +366,38 @@ def _report(spec: Any, result: Any, as_json: bool, out_dir: str, no_save: bool) 
     # a file that could not be written is the tool's failure (2), unless the run found a
     # violation: its verdict (1) stands, and the counterexample is printed in full above
     code = result.exit_code if not save_error or result.exit_code != 0 else EXIT_USAGE
-    with Printing() as printing:
-        if as_json:
+    if as_json:
+        with Printing() as printing:
             click.echo(json.dumps({**result_to_dict(result), "exit_code": code}, indent=1, default=str))
-        else:
-            _print_result(spec, result, traces)
-    for problem in (save_error, printing.error):  # as a file that could not be written
+        print_error = printing.error
+    else:
+        print_error = _print_result(spec, result, traces)
+    for problem in (save_error, print_error):  # as a file that could not be written
         if problem:
             error_line(problem)
             code = code or EXIT_USAGE
     sys.exit(code)
 
 
-def _print_result(spec: Any, result: Any, traces: list) -> None:
-    """Each counterexample, readably, then the summary and where the traces were saved."""
+def _print_result(spec: Any, result: Any, traces: list) -> str | None:
+    """Each counterexample, readably, then the summary and where the traces were saved;
+    the error of printing, if any (see :class:`Printing`)."""
     from .trace.format import trace_to_dict
 
-    out = _out()
-    for trace in traces:
-        desc = type(spec).describe_property(trace.property) if trace.kind == "invariant" else None
-        why = spec.explain(trace.property, trace.last_state) if trace.kind == "invariant" else None
-        for line in render_trace(trace_to_dict(trace), desc, why):
-            out.print(line)
-        out.print()
-    print_summary(out, result, tuple(getattr(spec, "action_kinds", lambda: ())()))
-    for path in result.saved:
-        out.print(f"counterexample saved: {path}")
+    # the spec's own words first, so that while printing only printing can fail
+    notes = [(type(spec).describe_property(t.property), spec.explain(t.property, t.last_state))
+             if t.kind == "invariant" else (None, None) for t in traces]
+    kinds = tuple(getattr(spec, "action_kinds", lambda: ())())
+    with Printing() as printing:
+        out = _out()
+        for trace, (desc, why) in zip(traces, notes):
+            for line in render_trace(trace_to_dict(trace), desc, why):
+                out.print(line)
+            out.print()
+        print_summary(out, result, kinds)
+        for path in result.saved:
+            out.print(f"counterexample saved: {path}")
+    return printing.error
 
 
 @main.command()

@@ -209,8 +209,7 @@ def _bound(name: str, value: Any) -> str:
 
 
 class _Rows(list):
-    """A table's rows for :meth:`Output.table`, added as to a rich Table (``add_row``),
-    so the summary reads the same whichever renderer draws it."""
+    """A table's rows for :meth:`Output.table`, each added by ``add_row(*cells)``."""
 
     def add_row(self, *cells: Line | str) -> None:
         self.append(cells)
