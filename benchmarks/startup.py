@@ -9,8 +9,8 @@ it is: a virtual environment with a regular install, or an editable one):
 * ``python -c pass``: the interpreter alone (with the site's start-up hooks);
 * ``python -c "import modelcheck.cli"``: interpreter and the command line's imports;
 * ``python -m modelcheck explore raft-election``: the spec's defaults, complete (1,111 states);
-* the same with ``FORCE_COLOR=1``: output as on a terminal, through rich (a pipe or a
-  file gets plain text, and rich is not imported);
+* the same with ``FORCE_COLOR=1``: output as on a terminal, in colour (a pipe or a file
+  gets plain text; rich is imported by neither);
 * ``python -m modelcheck explore raft-election -p bug=no-voted-for-check``: a violation,
   its trace printed and saved (exit status 1);
 * ``python -m modelcheck explore zab --depth 12``: issue #7's "under 30 s" workload;

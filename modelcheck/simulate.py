@@ -167,7 +167,7 @@ def _about(sim: Simulation, name: str) -> str:
 
 
 def render_simulation(sim: Simulation) -> Iterator[Line]:
-    """The timeline as lines (styled Lines): numbered steps, changes, and the moments that matter."""
+    """The timeline as styled lines: numbered steps, changes, and the moments that matter."""
     head = describe_run({"spec": sim.spec, "params": sim.params, "faults": sim.faults})
     yield Line((head, "bold"), f": random execution, seed {sim.seed}")
     width = len(str(max(len(sim.moments), 1)))
