@@ -11,26 +11,29 @@ import sys as _sys
 
 class _SourceTreeSpecs:
     """Finds ``modelcheck.specs`` in a source tree, where it is the top-level ``specs/``
-    folder beside ``modelcheck/``: an install maps it there (pyproject's package-dir),
-    but ``python -m modelcheck`` run inside a checkout imports the checkout's package,
-    whatever is installed.  Last on ``sys.meta_path``: only asked when nothing else
-    finds the library (an install always does)."""
+    folder beside ``modelcheck/`` (an install maps it to ``modelcheck/specs``, see
+    pyproject's package-dir).  ``python -m modelcheck`` run inside a checkout imports the
+    checkout's package whatever is installed, so its library must be the checkout's too,
+    not one another install's import hook (an editable install of another tree) maps."""
 
-    @staticmethod
-    def find_spec(name: str, path: object = None, target: object = None) -> object:
+    folder = _os.path.join(_os.path.dirname(_os.path.dirname(_os.path.abspath(__file__))), "specs")
+
+    @classmethod
+    def find_spec(cls, name: str, path: object = None, target: object = None) -> object:
         if name != "modelcheck.specs":
-            return None
-        folder = _os.path.join(_os.path.dirname(_os.path.dirname(_os.path.abspath(__file__))), "specs")
-        init = _os.path.join(folder, "__init__.py")
-        if not _os.path.isfile(init):
             return None
         from importlib.util import spec_from_file_location
 
-        return spec_from_file_location(name, init, submodule_search_locations=[folder])
+        return spec_from_file_location(name, _os.path.join(cls.folder, "__init__.py"),
+                                       submodule_search_locations=[cls.folder])
 
 
-if not any(getattr(f, "__name__", None) == "_SourceTreeSpecs" for f in _sys.meta_path):
-    _sys.meta_path.append(_SourceTreeSpecs)
+# Only for a source tree: an installed package has its library inside (modelcheck/specs).
+# First on sys.meta_path, so that no other tree's import hook answers for this one.
+if (not _os.path.isdir(_os.path.join(_os.path.dirname(_os.path.abspath(__file__)), "specs"))
+        and _os.path.isfile(_os.path.join(_SourceTreeSpecs.folder, "__init__.py"))):
+    _sys.meta_path[:] = [_SourceTreeSpecs] + [f for f in _sys.meta_path
+                                              if getattr(f, "__name__", None) != "_SourceTreeSpecs"]
 
 from .actors import Faults, Message, Protocol
 from .explore import explore

@@ -79,9 +79,11 @@ class Printing:
         return False
 
     def exit(self, code: int) -> None:
-        """Exit with ``code``, or with the error line and status 2."""
+        """Exit with ``code``; after an error, its line first, and status 2 unless ``code``
+        already says more (a violation's 1)."""
         if self.error:
-            fail(self.error)
+            error_line(self.error)
+            code = code or EXIT_USAGE
         sys.exit(code)
 
 
@@ -173,9 +175,12 @@ def fix_hash_seed() -> None:
     if os.environ.get("PYTHONHASHSEED") not in (None, "random"):
         return
     env = dict(os.environ, PYTHONHASHSEED="0")
-    # -P: not the working directory first on sys.path, where a folder named modelcheck would
-    # be imported instead of the tool
-    os.execve(sys.executable, [sys.executable, "-P", "-m", "modelcheck", *sys.argv[1:]], env)
+    # the same modelcheck again: this one's folder in the working directory (python -m in
+    # a checkout), or else not the working directory first on sys.path (-P), where a
+    # folder named modelcheck would be imported instead of the tool
+    home = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    here = os.path.realpath(home) == os.path.realpath(os.getcwd())
+    os.execve(sys.executable, [sys.executable, *([] if here else ["-P"]), "-m", "modelcheck", *sys.argv[1:]], env)
 
 
 _NO_ARGS = getattr(click.exceptions, "NoArgsIsHelpError", ())  # click >= 8.2
@@ -435,8 +440,9 @@ def show(file: str, as_json: bool, fmt: str, output: str | None) -> None:
         text = trace_to_html(data, desc, why)
         output = output or os.path.splitext(os.path.basename(file))[0] + ".html"
     if output is None:
-        click.echo(text, nl=False)
-        return
+        with Printing() as printing:
+            click.echo(text, nl=False)
+        printing.exit(0)
     if os.path.exists(output) and os.path.samefile(output, file):
         fail(f"-o {output!r} is the trace file itself; write the {fmt if not as_json else 'JSON'} elsewhere")
     try:
@@ -519,9 +525,11 @@ def graph(spec: str, params: tuple[str, ...], faults: str | None, fmt: str, outp
     text = export_graph(g, fmt)
     summary = graph_summary(g)
     if output is None:
-        click.echo(text, nl=False)
-        _err().print(summary)
-        return
+        with Printing() as printing:
+            click.echo(text, nl=False)
+        if not printing.error:
+            _err().print(summary)
+        printing.exit(0)
     try:
         write_atomic(output, text)
     except OSError as exc:
@@ -572,7 +580,8 @@ def zoo(markdown: bool, only: tuple[str, ...], time_limit: float) -> None:
 
     from . import zoo as zoo_mod
 
-    status, start = StatusLine(_err(), every=0), time.monotonic()  # in a log: a line per check
+    # a line per check in a log; on a terminal the live line at once (the first check may be long)
+    status, start = StatusLine(_err(), every=0, after=0), time.monotonic()
     try:
         found = zoo_mod.run_zoo(only, time_limit,
                                 lambda doing: status.show(f"zoo: {doing}", time.monotonic() - start))

@@ -81,14 +81,16 @@ def _width(text: str) -> int:
 
 
 class Output:
-    """Standard output or error: styled lines in colour on a terminal (unless
-    ``NO_COLOR`` is set), as plain text otherwise."""
+    """Standard output or error: styled lines in colour on a terminal (unless ``NO_COLOR``
+    is set or ``TERM`` is dumb), as plain text otherwise."""
 
     def __init__(self, stderr: bool = False) -> None:
         self.stderr = stderr
         self._rich = None
         self.is_terminal = is_terminal(sys.stderr if stderr else sys.stdout)
-        self.colour = self.is_terminal and not os.environ.get("NO_COLOR")
+        # as rich: no colour on a dumb terminal either
+        self.colour = (self.is_terminal and not os.environ.get("NO_COLOR")
+                       and os.environ.get("TERM", "").lower() not in ("dumb", "unknown"))
 
     @property
     def rich(self) -> Any:

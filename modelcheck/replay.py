@@ -16,6 +16,7 @@ The outcome is one of
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -59,19 +60,29 @@ def spec_reference(data: dict[str, Any], trace_file: str | Path | None = None,
     only: another file of the same name found elsewhere could say "fixed" of a bug that
     is still there.  An older trace (no ``spec_file``) is read against the path as
     recorded, from ``root`` (pytest's rootdir) or the working directory.  SpecError when
-    the file is not there."""
+    the file is not there.  A ``module:Class`` trace with ``module_file`` is read from the
+    module imported by name when that is the recorded file, else from the recorded file
+    (a test module, importable by name only under pytest; a same-named module elsewhere
+    is not the one the trace was found in; ``__main__``), else by name."""
     ref = data["spec"]
     target, colon, cls_name = registry.split(ref)
     if not registry.is_file(target):
         module_file = data.get("module_file")
-        if colon and isinstance(module_file, str) and trace_file is not None and not _importable(target):
-            path = (Path(trace_file).resolve().parent / module_file).resolve()
-            if path.is_file():  # module:Class saved where its module is importable (pytest), read elsewhere
-                return str(path) + colon + cls_name
-        return ref
+        if not (colon and isinstance(module_file, str) and trace_file is not None):
+            return ref
+        path = (Path(trace_file).resolve().parent / _portable(module_file)).resolve()
+        imported = _imported_file(target)
+        if imported == path:
+            return ref
+        if path.is_file():
+            return str(path) + colon + cls_name
+        if imported is None:
+            raise SpecError(f"the trace's spec module {target!r} does not import here, and its file is not at "
+                            f"{path}, where it was from the trace's folder when the trace was saved")
+        return ref  # moved since: the module of that name
     recorded = data.get("spec_file")
     if trace_file is not None and isinstance(recorded, str):
-        path = (Path(trace_file).resolve().parent / recorded).resolve()
+        path = (Path(trace_file).resolve().parent / _portable(recorded)).resolve()
         why = (f"the trace's spec file {target!r} is not at {path}, where it was from the trace's folder "
                "when the trace was saved; keep the trace and the spec where they were to each other")
     else:
@@ -86,13 +97,19 @@ def spec_reference(data: dict[str, Any], trace_file: str | Path | None = None,
     return str(path) + colon + cls_name
 
 
-def _importable(module: str) -> bool:
-    """Whether ``module`` imports by name (here, or from the working directory)."""
+def _portable(path: str) -> str:
+    """A recorded relative path with ``/`` between its parts, as saved on any system."""
+    return path.replace("\\", "/") if os.sep == "/" else path
+
+
+def _imported_file(module: str) -> Path | None:
+    """The file of ``module`` imported by name (here, or from the working directory), if
+    it imports."""
     try:
-        registry.import_module(module)
-    except ImportError:
-        return False
-    return True
+        file = getattr(registry.import_module(module), "__file__", None)
+    except Exception:  # does not import (or fails to): the recorded file, if there, says more
+        return None
+    return Path(file).resolve() if isinstance(file, str) else None
 
 
 def replay(data: dict[str, Any], spec: Spec | None = None) -> Replay:

@@ -1,9 +1,9 @@
 """Styled text that needs no rich to build: what the renderers produce.
 
-A :class:`Line` is a row of ``(text, style)`` parts, the styles named as rich reads
-them ("bold red", "dim").  :mod:`modelcheck.console` prints a line with rich, in
-colour, on a terminal, and as its plain text in a pipe or a file, where rich is not
-even imported: on the small models most runs check, start-up is most of a command's
+A :class:`Line` is a row of ``(text, style)`` parts, the styles named as rich names
+them ("bold red", "dim").  :mod:`modelcheck.console` prints a line in colour on a
+terminal (click.style) and as its plain text in a pipe or a file; rich is not
+imported for it: on the small models most runs check, start-up is most of a command's
 time, and rich's import alone is about a quarter of it (``benchmarks/startup.py``).
 """
 

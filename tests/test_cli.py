@@ -349,11 +349,18 @@ def test_a_closed_standard_output_is_no_crash(tmp_path, args, status):
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
-@pytest.mark.parametrize("args, status", [(["explore", "twophase"], 2),
-                                          (["explore", "twophase", "-p", "bug=early-commit"], 1),
-                                          (["simulate", "twophase", "--seed", "1"], 2)])
+@pytest.mark.parametrize("args, status", [
+    (["explore", "twophase"], 2), (["explore", "twophase", "-p", "bug=early-commit"], 1),
+    (["explore", "twophase", "--json"], 2), (["simulate", "twophase", "--seed", "1"], 2),
+    (["simulate", "twophase", "-p", "bug=early-commit", "-p", "rms=2", "--seed", "4"], 1),
+    (["replay", "TRACE"], 1), (["show", "TRACE"], 2), (["show", "TRACE", "--json"], 2),
+    (["show", "TRACE", "--format", "mermaid"], 2), (["graph", "twophase"], 2), (["list"], 2)])
 def test_output_that_cannot_be_written_is_an_error_line(tmp_path, args, status):
     """A full disk: one error line, and status 2 unless a violation's 1 says more."""
+    if "TRACE" in args:
+        assert modelcheck("explore", "twophase", "-p", "bug=early-commit", cwd=tmp_path).returncode == 1
+        (trace,) = (tmp_path / "counterexamples").glob("*.json")
+        args = [str(trace) if a == "TRACE" else a for a in args]
     with open("/dev/full", "w") as full:
         r = subprocess.run(command() + args, cwd=tmp_path, stdout=full, stderr=subprocess.PIPE, text=True,
                            timeout=120, env=plain_env())

@@ -1,4 +1,4 @@
-"""What a run prints: the same words on a terminal (rich) as in a pipe (plain text)."""
+"""What a run prints: the same words on a terminal (in colour) as in a pipe (plain text)."""
 
 import io
 import re
@@ -30,7 +30,7 @@ def test_a_summary_says_the_same_in_a_pipe_as_on_a_terminal(capsys, monkeypatch)
     plain = _printed(capsys, monkeypatch, terminal=False)
     coloured = _printed(capsys, monkeypatch, terminal=True)
     assert "\x1b[" not in plain and "\x1b[" in coloured
-    # the same words in the same order (rich may wrap a long cell), but the time taken
+    # the same words in the same order, but the time taken
     untimed = [re.sub(r"time +\S+ s \(\S+ distinct states/s\)", "", text) for text in (plain, coloured)]
     assert untimed[0].split() == re.sub(r"\x1b\[[0-9;]*m", "", untimed[1]).split()
     lines = plain.splitlines()
@@ -65,16 +65,20 @@ class _Tty(io.StringIO):
 @pytest.mark.parametrize("env, terminal", [
     ({}, None), ({"FORCE_COLOR": "1"}, True), ({"FORCE_COLOR": ""}, False), ({"TTY_COMPATIBLE": "0"}, False),
     ({"TTY_COMPATIBLE": "1"}, True), ({"TTY_COMPATIBLE": "0", "FORCE_COLOR": "1"}, False),
-    ({"NO_COLOR": "1"}, None), ({"NO_COLOR": "1", "FORCE_COLOR": "1"}, True)])
+    ({"NO_COLOR": "1"}, None), ({"NO_COLOR": "1", "FORCE_COLOR": "1"}, True), ({"TERM": "dumb"}, None),
+    ({"TERM": "unknown", "FORCE_COLOR": "1"}, True)])
 def test_a_terminal_is_a_tty_unless_the_environment_says_otherwise(monkeypatch, tty, env, terminal):
+    """and colour is for a terminal, unless NO_COLOR says no or it is a dumb one"""
     for var in ("FORCE_COLOR", "TTY_COMPATIBLE", "NO_COLOR"):
         monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("TERM", "xterm-256color")
     for var, value in env.items():
         monkeypatch.setenv(var, value)
     expected = tty if terminal is None else terminal
     monkeypatch.setattr(sys, "stdout", _Tty() if tty else io.StringIO())
     out = Output()
-    assert out.is_terminal is expected and out.colour is (expected and "NO_COLOR" not in env)
+    assert out.is_terminal is expected
+    assert out.colour is (expected and "NO_COLOR" not in env and env.get("TERM") not in ("dumb", "unknown"))
     out.print(Line(("x", "bold red")))
     assert sys.stdout.getvalue() == ("\x1b[31m\x1b[1mx\x1b[0m\n" if out.colour else "x\n")
 

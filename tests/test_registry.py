@@ -38,22 +38,29 @@ def test_a_trace_file_is_named_after_the_spec(ref, slug):
     assert _slug(ref) == slug
 
 
-def test_run_inside_a_source_tree_the_library_is_its_specs_folder(tmp_path):
+@pytest.mark.parametrize("site", [False, True])
+def test_run_inside_a_source_tree_the_library_is_its_specs_folder(tmp_path, site):
     """`python -m modelcheck` in a checkout imports the checkout's package, whatever is
     installed; there the library is the top-level specs/ folder (an install maps it to
-    modelcheck.specs). Run without site (-S): no install's import hooks, which would map
-    the library to this repository's own folder; the dependencies from where they are."""
+    modelcheck.specs). Without site (-S): no install's import hooks at all; with them:
+    the hook of the install running these tests (editable, of another tree, or regular)
+    must not answer for the checkout. A checkpointed run, which starts itself again with
+    a fixed hash seed, runs the checkout's code in both processes."""
     repo = Path(__file__).resolve().parents[1]
     tree = tmp_path / "checkout"
     skip = shutil.ignore_patterns("__pycache__", "*.so")
     shutil.copytree(repo / "modelcheck", tree / "modelcheck", ignore=skip)
     shutil.copytree(repo / "specs", tree / "specs", ignore=skip)
+    init = tree / "modelcheck" / "__init__.py"  # says which package each process imported
+    init.write_text("import sys\nprint('imported', __file__, file=sys.stderr)\n" + init.read_text())
     deps = os.pathsep.join({str(Path(m.__file__).parents[1]) for m in (attrs, click)})
     env = {**os.environ, "PYTHONPATH": deps}
+    env.pop("PYTHONHASHSEED", None)
+    python = [sys.executable] if site else [sys.executable, "-S"]
     probe = "import modelcheck.specs.twophase as m; print(m.__file__)"
-    r = subprocess.run([sys.executable, "-S", "-c", probe], cwd=tree, env=env, capture_output=True, text=True,
-                       timeout=120)
+    r = subprocess.run(python + ["-c", probe], cwd=tree, env=env, capture_output=True, text=True, timeout=120)
     assert r.returncode == 0 and r.stdout.strip() == str(tree / "specs" / "twophase.py"), r.stderr
-    r = subprocess.run([sys.executable, "-S", "-m", "modelcheck", "explore", "twophase"], cwd=tree, env=env,
-                       capture_output=True, text=True, timeout=120)
+    r = subprocess.run(python + ["-m", "modelcheck", "explore", "twophase", "--checkpoint", tmp_path / "ck"],
+                       cwd=tree, env=env, capture_output=True, text=True, timeout=120)
     assert r.returncode == 0 and "  distinct states    288" in r.stdout.splitlines(), r.stdout + r.stderr
+    assert r.stderr.splitlines().count(f"imported {init}") == 2, r.stderr

@@ -114,8 +114,8 @@ def save_trace(trace: Trace, directory: str | os.PathLike = DEFAULT_DIR) -> Path
     # module of module:Class (a test module, importable by name only where pytest runs)
     source = target if registry.is_file(target) else _module_file(target) if colon else None
     if source is not None:
-        try:
-            where = os.path.relpath(Path(source).resolve(), Path(directory).resolve())
+        try:  # with / between parts, whatever the system: a trace is read on others too
+            where = Path(os.path.relpath(Path(source).resolve(), Path(directory).resolve())).as_posix()
         except ValueError:  # on another drive than the folder (Windows): no relative path
             where = str(Path(source).resolve())
         key = "spec_file" if source is target else "module_file"

@@ -155,3 +155,63 @@ def test_a_spec_of_a_test_module_replays_from_anywhere(tmp_path, monkeypatch):
     assert done.returncode == 1 and done.stdout.startswith("reproduced"), done.stdout + done.stderr
     shown = subprocess.run(cmd + ["show", str(path)], cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert "violated: unsolved — No solution has been found." in shown.stdout  # the spec's own words
+
+
+def test_the_recorded_module_file_wins_over_a_same_named_module_elsewhere(tmp_path, monkeypatch):
+    """A module `replayed_models` importable from the working directory that is not the
+    file the trace was found in (here: the bug fixed) must not make replay say "fixed"."""
+    tests = tmp_path / "project" / "tests"
+    tests.mkdir(parents=True)
+    source = (Path(__file__).parents[1] / "models.py").read_text()
+    (tests / "same_name_models.py").write_text(source)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    assert "return (self.a * s[0] + self.b * s[1]) % 256 != self.c" in source
+    (elsewhere / "same_name_models.py").write_text(source.replace(
+        "return (self.a * s[0] + self.b * s[1]) % 256 != self.c", "return True"))
+    monkeypatch.syspath_prepend(str(tests))
+    module = importlib.import_module("same_name_models")
+    try:
+        path = save_trace(explore(module.Equation(), "bfs").violations[0], tmp_path / "project" / "counterexamples")
+    finally:
+        sys.modules.pop("same_name_models", None)
+    done = subprocess.run(command() + ["replay", str(path)], cwd=elsewhere, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 1 and done.stdout.startswith("reproduced"), done.stdout + done.stderr
+    (tests / "same_name_models.py").unlink()  # gone: then the module of that name, as for older traces
+    done = subprocess.run(command() + ["replay", str(path)], cwd=elsewhere, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0 and done.stdout.startswith("fixed"), done.stdout + done.stderr
+    done = subprocess.run(command() + ["replay", str(path)], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 2 and "does not import here, and its file is not at" in done.stderr, done.stderr
+
+
+def test_a_spec_of_a_script_replays(tmp_path):
+    """A spec class defined in a script run as __main__ is saved as __main__:Class; replay
+    reads the script (the command's own __main__ is modelcheck's)."""
+    shutil.copy(Path(__file__).parents[1] / "models.py", tmp_path / "script_models.py")
+    (tmp_path / "run.py").write_text(
+        "from modelcheck import explore\nfrom modelcheck.trace.store import save_trace\n"
+        "from script_models import Equation\n\nclass Mine(Equation):\n    pass\n\n"
+        "if __name__ == '__main__':  # replay loads this file under another name\n"
+        "    print(save_trace(explore(Mine(), 'bfs').violations[0], 'cx'))\n")
+    made = subprocess.run([sys.executable, "run.py"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert made.returncode == 0, made.stderr
+    saved = tmp_path / made.stdout.strip()
+    assert json.loads(saved.read_text())["spec"] == "__main__:Mine"
+    done = subprocess.run(command() + ["replay", str(saved)], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 1 and done.stdout.startswith("reproduced"), done.stdout + done.stderr
+
+
+def test_recorded_paths_read_with_either_separator(tmp_path):
+    from modelcheck.replay import spec_reference
+
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "cx").mkdir()
+    (tmp_path / "tests" / "m.py").write_text("")
+    trace = tmp_path / "cx" / "t.json"
+    for recorded in ("../tests/m.py", "..\\tests\\m.py"):
+        ref = spec_reference({"spec": "not_importable_anywhere_m:Spec", "module_file": recorded}, trace)
+        assert ref == f"{tmp_path.resolve() / 'tests' / 'm.py'}:Spec"
