@@ -13,9 +13,15 @@ from modelcheck.registry import build
 from modelcheck.styled import Line
 
 
-def _printed(capsys, monkeypatch, terminal: bool) -> str:
+@pytest.fixture(autouse=True)
+def no_terminal_settings(monkeypatch):
+    """Each test sets what it needs of these; none comes from the environment running it."""
     for var in ("FORCE_COLOR", "TTY_COMPATIBLE", "NO_COLOR"):
         monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("TERM", "xterm-256color")
+
+
+def _printed(capsys, monkeypatch, terminal: bool) -> str:
     if terminal:
         monkeypatch.setenv("FORCE_COLOR", "1")
     spec = build("raft-election", {"bug": "no-voted-for-check"})
@@ -40,17 +46,13 @@ def test_a_summary_says_the_same_in_a_pipe_as_on_a_terminal(capsys, monkeypatch)
     assert all(line == line.rstrip() for line in lines)
 
 
-def test_a_table_in_a_pipe_aligns_its_columns(capsys, monkeypatch):
-    monkeypatch.delenv("FORCE_COLOR", raising=False)
-    monkeypatch.delenv("TTY_COMPATIBLE", raising=False)
+def test_a_table_in_a_pipe_aligns_its_columns(capsys):
     Output().table([("a", "[b]", "c"), ("longer", "d")], title="t")
     assert capsys.readouterr().out == "t\n  a         [b]    c\n  longer    d\n"
 
 
 @pytest.mark.parametrize("stderr", [False, True])
-def test_output_goes_where_it_is_asked(capsys, monkeypatch, stderr):
-    monkeypatch.delenv("FORCE_COLOR", raising=False)
-    monkeypatch.delenv("TTY_COMPATIBLE", raising=False)
+def test_output_goes_where_it_is_asked(capsys, stderr):
     Output(stderr=stderr).print("x [bold]y[/]")
     captured = capsys.readouterr()
     assert (captured.err if stderr else captured.out) == "x [bold]y[/]\n"
@@ -69,9 +71,6 @@ class _Tty(io.StringIO):
     ({"TERM": "unknown", "FORCE_COLOR": "1"}, True)])
 def test_a_terminal_is_a_tty_unless_the_environment_says_otherwise(monkeypatch, tty, env, terminal):
     """and colour is for a terminal, unless NO_COLOR says no or it is a dumb one"""
-    for var in ("FORCE_COLOR", "TTY_COMPATIBLE", "NO_COLOR"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("TERM", "xterm-256color")
     for var, value in env.items():
         monkeypatch.setenv(var, value)
     expected = tty if terminal is None else terminal
@@ -92,16 +91,12 @@ def test_text_is_never_read_as_markup_on_a_terminal(capsys, monkeypatch):
     assert "n1 -> n2 [bold]x[/] :fire:[red]y[/]" in shown and "[b]    [i]z[/i]" in shown
 
 
-def test_wide_characters_keep_a_plain_table_aligned(capsys, monkeypatch):
-    monkeypatch.delenv("FORCE_COLOR", raising=False)
-    monkeypatch.delenv("TTY_COMPATIBLE", raising=False)
+def test_wide_characters_keep_a_plain_table_aligned(capsys):
     Output().table([("漢字", "1"), ("ab", "2"), ("e\u0301", "3")])
     assert capsys.readouterr().out == "  漢字    1\n  ab      2\n  e\u0301       3\n"
 
 
-def test_in_a_log_progress_is_a_line_every_so_often(capsys, monkeypatch):
-    monkeypatch.delenv("FORCE_COLOR", raising=False)
-    monkeypatch.delenv("TTY_COMPATIBLE", raising=False)
+def test_in_a_log_progress_is_a_line_every_so_often(capsys):
     display = ProgressDisplay(Output(stderr=True), every=10.0)
     for elapsed in (1.0, 9.0, 10.5):
         display(Progress("bfs", 1000, 5000, 30, 4, elapsed))
