@@ -63,3 +63,15 @@ def test_raft_election_bug_variant_same_shortest_counterexample(tlc_runs):
     result = explore(build("raft-election", {"servers": 3, "max_term": 1, "bug": "no-voted-for-check"}), "bfs")
     assert [t.property for t in result.violations] == ["election_safety"]
     assert run.trace_length == len(result.violations[0]) == 6
+
+
+def test_musil_needs_an_interpreter_that_has_it():
+    """--musil-python names a Python >= 3.12 with musil; one without it is refused in one
+    line, before anything is measured (musil is not among the test extras)."""
+    import importlib.util
+
+    problem = tlc.musil_missing(sys.executable)
+    assert (problem is None) == (importlib.util.find_spec("musil") is not None)
+    if problem is not None:
+        assert "cannot import musil" in problem and "requirements-musil.txt" in problem
+    assert tlc.musil_missing("/nonexistent/python").startswith("cannot run --musil-python")
