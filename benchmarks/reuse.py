@@ -1,6 +1,7 @@
-"""The numbers behind five of modelcheck's shortcuts and checks, each measured by running it.
+"""The numbers behind six of modelcheck's shortcuts and checks, each measured by running it.
 
-    python benchmarks/reuse.py
+    python benchmarks/reuse.py                       # all of them
+    python benchmarks/reuse.py declaration_check     # one (by its function's name)
 
 * **plain tuples**: what building a twophase-7 successor as a NamedTuple costs over a
   plain tuple (the reason specs/twophase.py searches tuples and names them with
@@ -15,7 +16,10 @@
   alternating in one process, and the spec's own successor time for scale;
 * **spot checks**: what ``--symmetry``'s checks of the declaration during the search
   (``SPOT_ALL``, ``SPOT_EVERY`` in explore/symmetry.py) cost: twophase-7 and raft-election
-  max_term 2 (complete) with and without them, alternating, best of 2.
+  max_term 2 (complete) with and without them, alternating, best of 2;
+* **declaration check**: what ``--symmetry``'s check of the declaration before a search
+  (``check_symmetry`` on the first 300 states) costs on raft-election, twophase (5 RMs)
+  and paxos at their defaults, beside the whole ``--symmetry`` search of raft-election.
 
 Counts are exact; times are the best of 5 and vary with the machine's load.
 """
@@ -155,6 +159,19 @@ def spot_checks() -> str:
     return "spot checks (--symmetry, best of 2 alternating): " + "; ".join(out)
 
 
+def declaration_check() -> str:
+    from modelcheck.explore.symmetry import check_symmetry
+
+    out = []
+    for name, params in (("raft-election", {}), ("twophase", {"rms": 5}), ("paxos", {})):
+        spec = build(name, params)
+        out.append(f"{name} {min(timeit.repeat(lambda: check_symmetry(spec), number=1, repeat=5)):.4f} s")
+    spec = build("raft-election", {})
+    whole = min(timeit.repeat(lambda: explore(spec, "bfs", symmetry=True), number=1, repeat=5))
+    return (f"declaration check (check_symmetry, best of 5): {'; '.join(out)}; the whole raft-election "
+            f"--symmetry search {whole:.4f} s")
+
+
 def _states(spec):
     """Every reachable state, by a plain BFS (for timing successors alone)."""
     from collections import deque
@@ -171,5 +188,9 @@ def _states(spec):
 
 
 if __name__ == "__main__":
-    for measure in (plain_tuples, handler_results, orbit_keys, compiled_loop, spot_checks):
-        print(measure(), flush=True)
+    import sys
+
+    wanted = sys.argv[1:]  # e.g. declaration_check: only these measurements
+    for measure in (plain_tuples, handler_results, orbit_keys, compiled_loop, spot_checks, declaration_check):
+        if not wanted or measure.__name__ in wanted:
+            print(measure(), flush=True)
