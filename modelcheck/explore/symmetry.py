@@ -364,31 +364,34 @@ def check_symmetry(spec: Spec, samples: int = SAMPLE_STATES, seed: int = 0) -> N
         if s not in seen:
             seen.add(s)
             queue.append(s)
-    checked = 0
-    memos: dict = {}  # one per renaming (permute's parts recur across states); bounded below
-    while queue and checked < samples:
+    # the sample and its successors first: a renamed sampled state is nearly always in the
+    # sample too (99% on raft-election, twophase, paxos), whose successors are then known
+    known: dict = {}
+    while queue and len(known) < samples:
         s = queue.popleft()
-        checked += 1
-        succ = [t for _, t in spec.successors(s)]
+        known[s] = succ = [t for _, t in spec.successors(s)]
         for t in succ:
             if t not in seen and len(seen) < 4 * samples:
                 seen.add(t)
                 queue.append(t)
+    memos: dict = {}  # one per renaming (permute's parts recur across states); bounded below
+    for s, succ in known.items():
         tried = sample() if tables is None else tables if len(tables) <= SAMPLE_RENAMINGS else \
             gens + rng.sample(tables, SAMPLE_RENAMINGS)
         for table in tried:
             memo = memos.setdefault(tuple(table.items()), {}) if len(memos) < 256 else {}
-            _try_renaming(spec, s, table, memo, props, canonical, labels, succ)
+            _try_renaming(spec, s, table, memo, props, canonical, labels, succ, known)
 
 
 def _try_renaming(spec: Spec, s: Any, table: dict, memo: dict, props: list, canonical: Any, labels: Any,
-                  succ: list | None) -> None:
+                  succ: list | None, known: dict | None = None) -> None:
     """:func:`_check_renaming` (``succ``: the successors of ``s``, which the spec computed
-    without raising, or None not to compare successors), the spec's exceptions on the
-    renamed state refused as SymmetryError."""
+    without raising, or None not to compare successors; ``known``: successors already
+    computed, by state), the spec's exceptions on the renamed state refused as
+    SymmetryError."""
     how = ", ".join(f"{a}->{b}" for a, b in table.items())
     try:
-        _check_renaming(spec, s, succ, table, memo, how, props, canonical, labels)
+        _check_renaming(spec, s, succ, table, memo, how, props, canonical, labels, known)
     except SpecError:
         raise
     except Exception as exc:  # a renamed state the spec cannot handle: not a symmetry
@@ -398,7 +401,7 @@ def _try_renaming(spec: Spec, s: Any, table: dict, memo: dict, props: list, cano
 
 
 def _check_renaming(spec: Spec, s: Any, succ: list | None, table: dict, memo: dict, how: str, props: list,
-                    canonical: Any, labels: Any) -> None:
+                    canonical: Any, labels: Any, known: dict | None = None) -> None:
     """One reachable state against one renaming (see check_symmetry)."""
     p = spec.permute(s, table, memo)
     for name, prop in props:
@@ -417,7 +420,8 @@ def _check_renaming(spec: Spec, s: Any, succ: list | None, table: dict, memo: di
     if succ is None:
         return
     mine = {spec.permute(t, table, memo) for t in succ}
-    theirs = {t for _, t in spec.successors(p)}
+    found = None if known is None else known.get(p)
+    theirs = set(found) if found is not None else {t for _, t in spec.successors(p)}
     if mine != theirs:
         raise SymmetryError(f"spec {spec.title!r}: the declared symmetry is not one: renaming {how} "
                             "does not map a reachable state's successors to the renamed state's "
