@@ -11,7 +11,8 @@ runs in its own interpreter.  The models are written as musil's documentation wr
 them, one guarded action per TLA+ action and parameter (for raft-election, whose enabled
 deliveries depend on the messages in flight, ``actions_fn``), with the semantics of
 benchmarks/reference.py and the TLA+ twins in benchmarks/tla/: the same distinct-state
-counts (tlc.py checks them).  Deadlock is not checked (``terminal`` accepts every
+counts (tlc.py checks them).  Written anew rather than calling reference.py's code, so
+that an equal count checks both, as the TLA+ twins do.  Deadlock is not checked (``terminal`` accepts every
 state), as in modelcheck's and TLC's runs of these specs.
 
 Prints one JSON object: distinct states (musil's ``states_explored``: the states it has

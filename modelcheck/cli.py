@@ -243,18 +243,15 @@ def _print_library(rows: list[dict[str, Any]], as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(rows, indent=1))
         return
-    from rich.markup import escape
-    from rich.table import Table
-
-    table = Table(show_lines=True)
+    table = plain_table(show_lines=True)
     for col in ("spec", "parameters (defaults)", "invariants", "bug variants (-p bug=NAME)"):
         table.add_column(col)
     for row in rows:
         table.add_row(
-            f"[bold]{escape(row['name'])}[/]\n{escape(row['summary'])}",
-            escape("\n".join(f"{k}={v}" for k, v in row["params"].items())),
-            escape("\n".join(row["invariants"] + [f"sometimes {s}" for s in row["sometimes"]])),
-            escape("\n".join(f"{k}: {v}" for k, v in row["bugs"].items()) or "-"),
+            Line((row["name"], "bold"), f"\n{row['summary']}"),
+            "\n".join(f"{k}={v}" for k, v in row["params"].items()),
+            "\n".join(row["invariants"] + [f"sometimes {s}" for s in row["sometimes"]]),
+            "\n".join(f"{k}: {v}" for k, v in row["bugs"].items()) or "-",
         )
     _out().rich.print(table)
 

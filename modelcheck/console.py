@@ -136,17 +136,18 @@ def _plain_table() -> type:
     from rich.text import Text
 
     class PlainTable(Table):
-        """A rich Table whose text cells are shown as they are, not read as rich markup (a
-        spec's name or parameters may hold ``[...]``)."""
+        """A rich Table whose cells are text shown as it is, never read as rich markup (a
+        spec's name or parameters may hold ``[...]``): plain strings or styled Lines."""
 
-        def add_row(self, *cells: Any, **kwargs: Any) -> None:
-            super().add_row(*(Text(c) if isinstance(c, str) else c for c in cells), **kwargs)
+        def add_row(self, *cells: Line | str, **kwargs: Any) -> None:
+            super().add_row(*(Text.assemble(*c.parts) if isinstance(c, Line) else Text(c) for c in cells),
+                            **kwargs)
 
     return PlainTable
 
 
 def plain_table(*args: Any, **kwargs: Any) -> Any:
-    """A rich Table of plain-text cells (rich imported on first use)."""
+    """A rich Table of plain-text or Line cells (rich imported on first use)."""
     return _plain_table()(*args, **kwargs)
 
 

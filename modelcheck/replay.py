@@ -70,7 +70,7 @@ def spec_reference(data: dict[str, Any], trace_file: str | Path | None = None,
         module_file = data.get("module_file")
         if not (colon and isinstance(module_file, str) and trace_file is not None):
             return ref
-        path = (Path(trace_file).resolve().parent / _portable(module_file)).resolve()
+        path = _recorded_path(trace_file, module_file)
         imported = _imported_file(target)
         if imported == path:
             return ref
@@ -82,7 +82,7 @@ def spec_reference(data: dict[str, Any], trace_file: str | Path | None = None,
         return ref  # moved since: the module of that name
     recorded = data.get("spec_file")
     if trace_file is not None and isinstance(recorded, str):
-        path = (Path(trace_file).resolve().parent / _portable(recorded)).resolve()
+        path = _recorded_path(trace_file, recorded)
         why = (f"the trace's spec file {target!r} is not at {path}, where it was from the trace's folder "
                "when the trace was saved; keep the trace and the spec where they were to each other")
     else:
@@ -97,9 +97,12 @@ def spec_reference(data: dict[str, Any], trace_file: str | Path | None = None,
     return str(path) + colon + cls_name
 
 
-def _portable(path: str) -> str:
-    """A recorded relative path with ``/`` between its parts, as saved on any system."""
-    return path.replace("\\", "/") if os.sep == "/" else path
+def _recorded_path(trace_file: str | Path, recorded: str) -> Path:
+    """Where a path recorded from the trace's folder points now; it is saved with ``/``
+    between its parts, but may come from a system that used ``\\``."""
+    if os.sep == "/":
+        recorded = recorded.replace("\\", "/")
+    return (Path(trace_file).resolve().parent / recorded).resolve()
 
 
 def _imported_file(module: str) -> Path | None:

@@ -118,7 +118,7 @@ def save_trace(trace: Trace, directory: str | os.PathLike = DEFAULT_DIR) -> Path
             where = Path(os.path.relpath(Path(source).resolve(), Path(directory).resolve())).as_posix()
         except ValueError:  # on another drive than the folder (Windows): no relative path
             where = str(Path(source).resolve())
-        key = "spec_file" if source is target else "module_file"
+        key = "spec_file" if registry.is_file(target) else "module_file"
         data = {"format": data.pop("format"), "version": data.pop("version"), "spec": data.pop("spec"),
                 key: where, **data}
     text = json.dumps(data, indent=1, sort_keys=False) + "\n"
