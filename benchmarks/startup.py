@@ -7,6 +7,9 @@ Runs, alternating, with the Python running this script (so in whichever environm
 it is: a virtual environment with a regular install, or an editable one):
 
 * ``python -c pass``: the interpreter alone (with the site's start-up hooks);
+* ``python -c "import attrs, click"``: the dependencies every run imports;
+* ``python -c "import rich.console, rich.table"``: what rich would add (imported only for
+  the live progress line and the tables of ``list`` and ``zoo``);
 * ``python -c "import modelcheck.cli"``: interpreter and the command line's imports;
 * ``python -m modelcheck explore raft-election``: the spec's defaults, complete (1,111 states);
 * the same with ``FORCE_COLOR=1``: output as on a terminal, in colour (a pipe or a file
@@ -34,6 +37,8 @@ import time
 #: name: (arguments of python, environment added, the exit status expected)
 COMMANDS = {
     "interpreter": (["-c", "pass"], {}, 0),
+    "dependencies": (["-c", "import attrs, click"], {}, 0),
+    "rich": (["-c", "import rich.console, rich.table"], {}, 0),
     "imports": (["-c", "import modelcheck.cli"], {}, 0),
     "explore raft-election": (["-m", "modelcheck", "explore", "raft-election"], {}, 0),
     "explore raft-election, terminal output": (["-m", "modelcheck", "explore", "raft-election"],
