@@ -12,14 +12,10 @@ import os
 import re
 import stat
 import sys
-from typing import TYPE_CHECKING
 
 from .. import registry
 from .format import trace_to_dict
 from .model import Trace
-
-if TYPE_CHECKING:  # imported where a file is written: start-up is most of a small check's time
-    from pathlib import Path
 
 __all__ = ["save_trace", "trace_filename", "write_atomic", "DEFAULT_DIR"]
 
@@ -35,10 +31,18 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("_") or "spec"
 
 
-def trace_filename(trace: Trace, text: str) -> str:
-    import hashlib  # here, not at the top: every command imports this module, few save
+def _sha1(data: bytes) -> str:
+    """The SHA-1 hex digest of ``data``, from CPython's built-in module where there is one:
+    hashlib loads OpenSSL first (2 ms, a few % of a small check's whole run)."""
+    try:
+        from _sha1 import sha1
+    except ImportError:  # another Python
+        from hashlib import sha1
+    return sha1(data).hexdigest()
 
-    digest = hashlib.sha1(text.encode()).hexdigest()[:8]
+
+def trace_filename(trace: Trace, text: str) -> str:
+    digest = _sha1(text.encode())[:8]
     return f"{_slug(trace.spec)}-{_slug(trace.property)}-{digest}.json"
 
 
@@ -57,7 +61,7 @@ def _umask() -> int:
     return mask
 
 
-def _mode_for(path: Path) -> int:
+def _mode_for(path: str) -> int:
     """The permissions ``path`` gets: those of the file it replaces, else what ``open`` would
     give a new file (0666 less the umask), not mkstemp's 0600."""
     try:
@@ -70,9 +74,6 @@ def write_atomic(path: str | os.PathLike, text: str) -> None:
     """Write ``text`` to ``path`` through a temporary file renamed over it.  A symbolic link
     stays one (its target is written); a device or a pipe (``/dev/null``, ``>(cmd)``) is
     written into, since renaming a file over it would replace it."""
-    import tempfile  # here, not at the top, as hashlib above
-    from pathlib import Path
-
     try:
         special = not stat.S_ISREG(os.stat(path).st_mode)
     except (FileNotFoundError, NotADirectoryError):
@@ -81,9 +82,9 @@ def write_atomic(path: str | os.PathLike, text: str) -> None:
         with open(path, "w", encoding="utf-8") as fh:
             fh.write(text)
         return
-    path = Path(os.path.realpath(path))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    path = os.path.realpath(path)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    fd, tmp = _create_beside(path)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
@@ -97,6 +98,21 @@ def write_atomic(path: str | os.PathLike, text: str) -> None:
         raise
 
 
+def _create_beside(path: str) -> tuple[int, str]:
+    """A new file ``.NAME.RANDOM`` in the folder of ``path``, created exclusively and open
+    for writing (mode 0600 until renamed), as ``tempfile.mkstemp`` does; tempfile itself
+    imports shutil, bz2 and lzma (2.4 ms of the 0.07 s a small check with a violation takes)."""
+    folder, name = os.path.split(path)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+    for _ in range(100):
+        tmp = os.path.join(folder, f".{name}.{os.urandom(6).hex()}")
+        try:
+            return os.open(tmp, flags, 0o600), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"cannot create a temporary file beside {path}: 100 names taken")
+
+
 def _module_file(name: str) -> str | None:
     """The source file of loaded module ``name``, if it is one."""
     module = sys.modules.get(name)
@@ -104,20 +120,20 @@ def _module_file(name: str) -> str | None:
     return file if isinstance(file, str) and file.endswith(".py") else None
 
 
-def save_trace(trace: Trace, directory: str | os.PathLike = DEFAULT_DIR) -> Path:
-    """Write ``trace`` under ``directory`` and return its path."""
-    from pathlib import Path
-
+def save_trace(trace: Trace, directory: str | os.PathLike = DEFAULT_DIR) -> str:
+    """Write ``trace`` under ``directory`` and return its path (a string: pathlib is not
+    imported by a run that only saves)."""
     data = trace_to_dict(trace)
     target, colon, _ = registry.split(trace.spec)
     # so replay finds the very file, from wherever it runs: a spec file's, or the file of the
     # module of module:Class (a test module, importable by name only where pytest runs)
     source = target if registry.is_file(target) else _module_file(target) if colon else None
     if source is not None:
+        source = os.path.realpath(source)
         try:  # with / between parts, whatever the system: a trace is read on others too
-            where = Path(os.path.relpath(Path(source).resolve(), Path(directory).resolve())).as_posix()
+            where = os.path.relpath(source, os.path.realpath(directory)).replace(os.sep, "/")
         except ValueError:  # on another drive than the folder (Windows): no relative path
-            where = str(Path(source).resolve())
+            where = source
         key = "spec_file" if registry.is_file(target) else "module_file"
         data = {"format": data.pop("format"), "version": data.pop("version"), "spec": data.pop("spec"),
                 key: where, **data}
@@ -125,6 +141,6 @@ def save_trace(trace: Trace, directory: str | os.PathLike = DEFAULT_DIR) -> Path
     # the id says which trace this is, not how it was found: a fuzz run that shrinks to the
     # same trace with another seed writes the same file (traces without a seed: as before)
     same = text if data.get("seed") is None else json.dumps({**data, "seed": None}, indent=1) + "\n"
-    path = Path(directory) / trace_filename(trace, same)
+    path = os.path.join(directory, trace_filename(trace, same))
     write_atomic(path, text)
     return path

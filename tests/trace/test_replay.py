@@ -20,7 +20,7 @@ from models import BadInvariant, Changeable
 def saved_trace(tmp_path):
     Changeable.stride, Changeable.stop = 1, 6
     r = explore(Changeable(), "bfs")
-    path = save_trace(r.violations[0], tmp_path)
+    path = Path(save_trace(r.violations[0], tmp_path))
     return parse_trace(path.read_text())
 
 
@@ -67,8 +67,8 @@ def test_replay_says_fixed_when_the_invariant_now_holds(tmp_path):
 def test_save_is_deterministic_and_atomic(tmp_path):
     Changeable.stride, Changeable.stop = 1, 6
     trace = explore(Changeable(), "bfs").violations[0]
-    a = save_trace(trace, tmp_path)
-    b = save_trace(trace, tmp_path)
+    a = Path(save_trace(trace, tmp_path))
+    b = Path(save_trace(trace, tmp_path))
     assert a == b and [p.name for p in tmp_path.iterdir()] == [a.name]
     module_file = os.path.relpath(Path(sys.modules["models"].__file__).resolve(), tmp_path.resolve())
     assert json.loads(a.read_text()) == {**trace_to_dict(trace), "module_file": module_file}
@@ -145,7 +145,7 @@ def test_a_spec_of_a_test_module_replays_from_anywhere(tmp_path, monkeypatch):
     module = importlib.import_module("replayed_models")
     try:
         r = explore(module.Equation(), "bfs")
-        path = save_trace(r.violations[0], tmp_path / "project" / "counterexamples")
+        path = Path(save_trace(r.violations[0], tmp_path / "project" / "counterexamples"))
     finally:
         sys.modules.pop("replayed_models", None)
     data = json.loads(path.read_text())
@@ -172,7 +172,7 @@ def test_the_recorded_module_file_wins_over_a_same_named_module_elsewhere(tmp_pa
     monkeypatch.syspath_prepend(str(tests))
     module = importlib.import_module("same_name_models")
     try:
-        path = save_trace(explore(module.Equation(), "bfs").violations[0], tmp_path / "project" / "counterexamples")
+        path = Path(save_trace(explore(module.Equation(), "bfs").violations[0], tmp_path / "project" / "counterexamples"))
     finally:
         sys.modules.pop("same_name_models", None)
     done = subprocess.run(command() + ["replay", str(path)], cwd=elsewhere, capture_output=True, text=True,

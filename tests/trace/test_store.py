@@ -2,6 +2,7 @@
 
 import os
 import stat
+from pathlib import Path
 
 import pytest
 
@@ -31,7 +32,7 @@ def test_new_files_follow_the_umask(tmp_path, umask):
     assert mode(tmp_path / "b.txt") == 0o600
     umask(0o002)
     Changeable.stride, Changeable.stop = 1, 6
-    path = save_trace(explore(Changeable(), "bfs").violations[0], tmp_path / "ce")
+    path = Path(save_trace(explore(Changeable(), "bfs").violations[0], tmp_path / "ce"))
     assert mode(path) == 0o664
     assert [p.name for p in (tmp_path / "ce").iterdir()] == [path.name]  # no temporary file left
 
@@ -52,8 +53,25 @@ def test_the_same_trace_found_with_another_seed_is_saved_once(tmp_path):
     Changeable.stride, Changeable.stop = 1, 6
     first, second = (explore(Changeable(), "random", seed=seed, walks=5).violations[0] for seed in (1, 2))
     assert (first.seed, second.seed) == (1, 2) and first.steps == second.steps
-    paths = [save_trace(t, tmp_path) for t in (first, second)]
+    paths = [Path(save_trace(t, tmp_path)) for t in (first, second)]
     assert paths[0] == paths[1] and [p.name for p in tmp_path.iterdir()] == [paths[0].name]
     assert '"seed": 2' in paths[0].read_text()  # the file says how it was found last
     bfs = explore(Changeable(), "bfs").violations[0]
-    assert save_trace(bfs, tmp_path) != paths[0]  # another strategy: another file
+    assert Path(save_trace(bfs, tmp_path)) != paths[0]  # another strategy: another file
+
+
+def test_a_failed_write_leaves_the_old_file_and_no_temporary_one(tmp_path):
+    target = tmp_path / "trace.json"
+    target.write_text("old\n")
+    with pytest.raises(UnicodeEncodeError):
+        write_atomic(target, "half \ud800 written")  # fails after the temporary file exists
+    assert target.read_text() == "old\n" and [p.name for p in tmp_path.iterdir()] == ["trace.json"]
+
+
+def test_temporary_names_already_taken_are_skipped(tmp_path, monkeypatch):
+    taken = iter([b"\x00" * 6, b"\x00" * 6, b"\x01" * 6])
+    monkeypatch.setattr(os, "urandom", lambda n: next(taken))
+    (tmp_path / ".a.txt.000000000000").write_text("someone else's\n")
+    write_atomic(tmp_path / "a.txt", "mine\n")
+    assert (tmp_path / "a.txt").read_text() == "mine\n"
+    assert (tmp_path / ".a.txt.000000000000").read_text() == "someone else's\n"
