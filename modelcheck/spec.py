@@ -392,6 +392,10 @@ def find_unhashable(state: Any, path: str = "state") -> str | None:
 
 _ATOMS = (int, float, bool, bytes, type(None))
 
+#: entries a renaming memo (``rename``'s, ``Spec.permute``'s, the symmetry labels') holds
+#: before it is emptied: parts recur between nearby states, so a bounded memo keeps most hits
+MEMO_LIMIT = 100_000
+
 
 def rename(obj: Any, table: Mapping[Hashable, Hashable], memo: dict | None = None) -> Any:
     """``obj`` with every atom found in ``table`` replaced by its image, at any depth.

@@ -45,7 +45,7 @@ from typing import Any, ClassVar, Hashable, Iterable, Iterator, NamedTuple, Sequ
 
 import attrs
 
-from ..spec import Spec, SpecError, rename
+from ..spec import MEMO_LIMIT, Spec, SpecError, rename
 from .faults import Faults, format_split, parse_split
 from .messages import format_call, format_message, message_kind
 from .network import network_for
@@ -677,7 +677,7 @@ class Protocol(Spec):
         index = self._index
         to = [index[renaming.get(name, name)] for name in self.names]
         moved = None if memo is None else memo.setdefault(_MOVED, {})
-        if moved is not None and len(moved) > 100_000:  # whole records: bounded
+        if moved is not None and len(moved) > MEMO_LIMIT:  # whole records: bounded
             moved.clear()
 
         def move(record: tuple | None) -> tuple | None:
@@ -741,7 +741,7 @@ class Protocol(Spec):
             received[dst] = received.get(dst, 0) + 1
         labels = {}
         for x, (table, memo) in tables.items():
-            if len(memo) > 100_000:
+            if len(memo) > MEMO_LIMIT:
                 memo.clear()
             j = self._index[x]
             local = (nodes[j], timers[j], None if disk is None else disk[j], x in crashed,

@@ -34,7 +34,7 @@ import random
 from collections import deque
 from typing import Any, Callable, Hashable, Sequence
 
-from ..spec import Spec, SpecError, SymmetryError, rename
+from ..spec import MEMO_LIMIT, Spec, SpecError, SymmetryError, rename
 
 __all__ = ["rename", "renamings", "key_function", "check_symmetry", "describe", "SymmetryError"]
 
@@ -190,7 +190,7 @@ def _spot_checker(spec: Spec, groups: list[tuple]) -> Callable[[Any], None]:
                 if len(memos) > 64:
                     memos.clear()
                 memo = memos.setdefault(tuple(table.items()), {})
-                if len(memo) > 100_000:
+                if len(memo) > MEMO_LIMIT:
                     memo.clear()
                 _try_renaming(spec, state, table, memo, props, canonical, labels, succ)
     return spot_check
@@ -286,7 +286,7 @@ def _orbit_key(spec: Spec, groups: list[tuple], exact: bool) -> Callable[[Any], 
                 if table is None:
                     h = hash(state)
                 else:
-                    if len(memo) > 100_000:
+                    if len(memo) > MEMO_LIMIT:
                         memo.clear()
                     h = hash(permute(state, table, memo))
                 if key is None or h < key:
@@ -303,13 +303,13 @@ def _orbit_key(spec: Spec, groups: list[tuple], exact: bool) -> Callable[[Any], 
 
     if exact:
         def orbit(state):
-            if len(memos[0]) > 200_000:
+            if len(memos[0]) > MEMO_LIMIT:
                 trim()
             return frozenset([state, *(permute(state, t, m) for t, m in pairs)])
         return orbit
 
     def smallest(state):
-        if len(memos[0]) > 200_000:
+        if len(memos[0]) > MEMO_LIMIT:
             trim()
         key = hash(state)
         for t, m in pairs:
