@@ -350,8 +350,11 @@ def measure_musil(w: Workload, python: str) -> dict:
     """benchmarks/musil_models.py for ``w`` in ``python`` (>= 3.12, musil installed): its
     JSON answer, and ``wall`` from the process's start to its exit."""
     t0 = time.perf_counter()
-    proc = subprocess.run([python, str(HERE / "musil_models.py"), w.name], capture_output=True, text=True,
-                          timeout=3600)
+    try:
+        proc = subprocess.run([python, str(HERE / "musil_models.py"), w.name], capture_output=True, text=True,
+                              timeout=3600)
+    except subprocess.TimeoutExpired:
+        return dict(exception="musil_models.py did not answer within an hour", short="did not answer within an hour")
     wall = time.perf_counter() - t0
     try:
         out = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -362,16 +365,19 @@ def measure_musil(w: Workload, python: str) -> dict:
     return out
 
 
-def musil_missing(python: str) -> str | None:
-    """Why ``python`` cannot run benchmarks/musil_models.py, or None."""
+def musil_version(python: str) -> tuple[str | None, str | None]:
+    """``musil X on Python Y`` as ``python`` runs it, or why it cannot run
+    benchmarks/musil_models.py: (version, None) or (None, problem)."""
+    code = "import importlib.metadata as m, sys, musil; print(m.version('musil'), sys.version.split()[0])"
     try:
-        proc = subprocess.run([python, "-c", "import musil"], capture_output=True, text=True, timeout=120)
-    except OSError as exc:
-        return f"cannot run --musil-python {python}: {exc}"
-    if proc.returncode != 0:
-        return (f"--musil-python {python} cannot import musil (it needs Python >= 3.12: "
-                f"{python} -m pip install -r benchmarks/requirements-musil.txt)")
-    return None
+        proc = subprocess.run([python, "-c", code], capture_output=True, text=True, timeout=120)
+    except (OSError, subprocess.SubprocessError) as exc:
+        return None, f"cannot run --musil-python {python}: {exc}"
+    out = proc.stdout.split()
+    if proc.returncode != 0 or len(out) != 2:
+        return None, (f"--musil-python {python} cannot import musil (it needs Python >= 3.12: "
+                      f"{python} -m pip install -r benchmarks/requirements-musil.txt)")
+    return f"musil {out[0]} on Python {out[1]}", None
 
 
 # -- agreement -------------------------------------------------------------------------
@@ -494,7 +500,7 @@ def main(argv: list[str] | None = None) -> int:
     except TLCMissing as exc:
         print(f"benchmarks/tlc.py: {exc}", file=sys.stderr)
         return 2
-    missing = args.musil_python and musil_missing(args.musil_python)
+    musil, missing = musil_version(args.musil_python) if args.musil_python else (None, None)
     if missing:
         print(f"benchmarks/tlc.py: {missing}", file=sys.stderr)
         return 2
@@ -511,8 +517,7 @@ def main(argv: list[str] | None = None) -> int:
     lines = [f"`{invocation}`", "", *engine.machine(), f"- TLC: {tlc_version} ({tlc_jar()}), java {java()}",
              f"- the modelcheck command run by {args.python}"
              + (" (this interpreter)" if args.python == sys.executable else ""),
-             *([f"- musil: {musil_version(args.musil_python)}, run by {args.musil_python}"] if args.musil_python
-               else []),
+             *([f"- musil: {musil}, run by {args.musil_python}"] if musil else []),
              f"- {args.repeat} run(s) of each implementation per workload, alternating, each in a fresh "
              "process; the fastest shown", ""]
     rows = []
@@ -572,12 +577,6 @@ def install_differs(python: str) -> str | None:
                 return (f"--python {python}'s modelcheck ({theirs}) differs from this checkout's at {rel}: "
                         f"reinstall it (pip install {root})")
     return None
-
-
-def musil_version(python: str) -> str:
-    code = "import importlib.metadata as m, sys; print(m.version('musil'), sys.version.split()[0])"
-    out = subprocess.run([python, "-c", code], capture_output=True, text=True, timeout=120).stdout.split()
-    return f"musil {out[0]} on Python {out[1]}" if len(out) == 2 else "?"
 
 
 def run_tlc_version() -> str:

@@ -70,8 +70,11 @@ def test_musil_needs_an_interpreter_that_has_it():
     line, before anything is measured (musil is not among the test extras)."""
     import importlib.util
 
-    problem = tlc.musil_missing(sys.executable)
-    assert (problem is None) == (importlib.util.find_spec("musil") is not None)
+    version, problem = tlc.musil_version(sys.executable)
+    assert (problem is None) == (importlib.util.find_spec("musil") is not None) == (version is not None)
     if problem is not None:
         assert "cannot import musil" in problem and "requirements-musil.txt" in problem
-    assert tlc.musil_missing("/nonexistent/python").startswith("cannot run --musil-python")
+    else:
+        assert version.startswith("musil ") and " on Python 3." in version
+    version, problem = tlc.musil_version("/nonexistent/python")
+    assert version is None and problem.startswith("cannot run --musil-python")
