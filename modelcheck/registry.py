@@ -189,6 +189,22 @@ def build(ref: str, params: dict[str, Any] | None = None, faults: Any = None) ->
     return spec
 
 
+def spec_of(spec: Spec | str, params: dict[str, Any] | None = None, faults: Any = None) -> Spec:
+    """A spec object, or a reference (``"twophase"``, ``./my.py:Spec``) built with ``params``
+    and ``faults`` (the fault model of actor protocols, passed through)."""
+    if isinstance(spec, Spec):
+        if params or faults:
+            raise TypeError("params and faults are for a spec given by name; "
+                            "pass them to the spec's constructor instead")
+        return spec
+    if isinstance(spec, type) and issubclass(spec, Spec):
+        raise SpecError(f"give a spec object, not its class: {spec.__name__}() (or {spec.__name__}(param=...))")
+    if not isinstance(spec, str):
+        raise SpecError(f"give a spec object or a reference such as 'twophase' or './my.py:MySpec', "
+                        f"not a value of type {type(spec).__name__}")
+    return build(spec, params, faults=faults)
+
+
 def reference(spec: Spec) -> str:
     """How to name ``spec`` again: its reference, else its library name, else module:Class."""
     ref = getattr(spec, "ref", None)

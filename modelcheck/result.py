@@ -88,6 +88,10 @@ class Result:
         if self.violations:
             names = ", ".join(sorted({t.property for t in self.violations}))
             return f"violation of {names}"
+        if not (self.invariants or self.reachability or self.deadlock_checked):  # "no violation" would claim a check
+            explored = ("every reachable state explored" if self.complete else
+                        "executions sampled" if self.strategy in ("random", "fuzz") else "states explored")
+            return f"nothing checked: the spec declares no @invariant ({explored})"
         if self.complete and self.never_reached:
             return ("no violation: every reachable state checked, and none satisfies "
                     + ", ".join(self.never_reached))

@@ -358,6 +358,11 @@ def iter_fields(state: Any) -> Iterator[tuple[str, Any]]:
         for f in attrs_fields:
             yield f.name, getattr(state, f.name)
         return
+    dataclass_fields = getattr(type(state), "__dataclass_fields__", None)
+    if dataclass_fields is not None:
+        for name in dataclass_fields:
+            yield name, getattr(state, name)
+        return
     if isinstance(state, tuple):
         yield from ((f"[{i}]", v) for i, v in enumerate(state))
 
@@ -388,6 +393,22 @@ def find_unhashable(state: Any, path: str = "state") -> str | None:
         if found:
             return found
     return f"{path} ({type(state).__name__})"
+
+
+def find_difference(a: Any, b: Any, path: str = "state") -> tuple[str, bool] | None:
+    """Where two states that should be equal first differ, if they do: the path of the
+    part, and whether that part's class compares by identity (``object.__eq__``: a plain
+    class, ``@dataclass(eq=False)``), so that two copies are never equal."""
+    if a is b or a == b:
+        return None
+    if type(a) is type(b):
+        mine, theirs = list(iter_fields(a)), list(iter_fields(b))
+        if mine and [n for n, _ in mine] == [n for n, _ in theirs]:
+            for (name, x), (_, y) in zip(mine, theirs):
+                found = find_difference(x, y, f"{path}.{name}" if not name.startswith("[") else f"{path}{name}")
+                if found:
+                    return found
+    return f"{path} ({type(a).__name__})", type(a) is type(b) and type(a).__eq__ is object.__eq__
 
 
 _ATOMS = (int, float, bool, bytes, type(None))

@@ -64,3 +64,16 @@ def test_run_inside_a_source_tree_the_library_is_its_specs_folder(tmp_path, site
                        cwd=tree, env=env, capture_output=True, text=True, timeout=120)
     assert r.returncode == 0 and "  distinct states    288" in r.stdout.splitlines(), r.stdout + r.stderr
     assert r.stderr.splitlines().count(f"imported {init}") == 2, r.stderr
+
+
+def test_the_api_takes_a_spec_object_or_a_reference_and_names_what_else_it_got():
+    """Found by a review: ``explore(Lock)`` and ``explore("./lock.py")`` gave raw TypeError and
+    AttributeError; fuzz already took references."""
+    from modelcheck import SpecError, explore
+    from models import Changeable
+
+    assert explore("twophase").distinct_states == 288  # 3 RMs, the defaults
+    with pytest.raises(SpecError, match=r"^give a spec object, not its class: Changeable\(\) "):
+        explore(Changeable)
+    with pytest.raises(SpecError, match=r"or a reference such as 'twophase' .*, not a value of type int$"):
+        explore(3)

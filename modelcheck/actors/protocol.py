@@ -160,6 +160,25 @@ def _offset_text(k: int) -> str:
 
 # -- the protocol ----------------------------------------------------------------------
 
+#: the handlers a protocol defines for the layer to call on events
+HANDLERS = ("on_start", "on_message", "on_timer", "on_request")
+
+
+def _check_handler_names(protocol: "Protocol") -> None:
+    """Refuse a method named nearly as a handler (``on_mesage``): the layer would never call
+    it, and the base class's default (ignore the message) would run silently.  Helpers of
+    other names (``on_other_message``) are left alone."""
+    import difflib  # only for protocols' own methods; cheap next to compiling the model
+
+    for name in dir(type(protocol)):
+        if not name.startswith("on_") or hasattr(Protocol, name):
+            continue
+        close = difflib.get_close_matches(name, HANDLERS, n=1, cutoff=0.85)
+        if close:
+            raise SpecError(f"protocol {protocol.title!r} defines {name}(), which the actor layer never calls: "
+                            f"did you mean {close[0]}()?")
+
+
 def numbered(prefix: str, count: int) -> tuple[str, ...]:
     """``prefix1 .. prefixN``: the names of ``count`` nodes (or values) of one role."""
     return tuple(f"{prefix}{i + 1}" for i in range(count))
@@ -225,7 +244,7 @@ class Protocol(Spec):
         return None
 
     def requests(self) -> Sequence[Hashable]:
-        """The finite set of client requests; each may be issued once, to any correct node."""
+        """The finite set of client requests, all distinct; each may be issued once, to any correct node."""
         return ()
 
     def on_request(self, node: str, state: Any, request: Any) -> tuple[Any, Iterable[tuple]] | None:
@@ -283,6 +302,7 @@ class Protocol(Spec):
         """Check the protocol against the fault model and precompute the hot-path tables."""
         faults = self.faults
         spec = self.title
+        _check_handler_names(self)
         names = tuple(self.node_names())
         if not names:
             raise SpecError(f"protocol {spec!r} has no nodes")
@@ -315,6 +335,10 @@ class Protocol(Spec):
         self._timeout_kind = {t: f"timeout {t}" for t in self._timer_names}
         self._kinds: dict = {}
         self._requests = tuple(self.requests())
+        if len(set(self._requests)) != len(self._requests):  # issued ones are a set: equal ones would merge
+            twice = next(r for i, r in enumerate(self._requests) if r in self._requests[:i])
+            raise SpecError(f"protocol {self.title!r}: requests() gives {twice!r} more than once; each request "
+                            "is issued once, so make equal ones distinct (e.g. number them: numbered())")
         self._explicit = bool(self.explicit_persistence)
         # per-node records (states, timers, disk, clocks) are named tuples keyed by node name,
         # so a counterexample reads nodes.n2.term rather than nodes[1].term

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..registry import spec_of
 from ..result import Result
 from ..spec import Spec, SpecError
 from .bfs import bfs
@@ -16,7 +17,7 @@ ENGINES = ("local", "ray")
 
 
 def explore(
-    spec: Spec,
+    spec: Spec | str,
     strategy: str = "bfs",
     *,
     depth: int | None = None,
@@ -37,7 +38,9 @@ def explore(
     resume: str | None = None,
     progress: ProgressFn | None = None,
 ) -> Result:
-    """Explore ``spec`` with ``strategy`` (``bfs``, ``dfs`` or ``random``) and return the Result.
+    """Explore ``spec`` (a spec object, or a reference such as ``"twophase"`` or
+    ``"./my.py:MySpec"`` built with its defaults) with ``strategy`` (``bfs``, ``dfs`` or
+    ``random``) and return the Result.
 
     ``depth`` bounds the length of explored paths (required shape for random walks:
     each walk is at most ``depth`` steps, 50 when not given).  ``keep_going``
@@ -50,6 +53,7 @@ def explore(
     an in-process BFS every ``checkpoint_every`` seconds and when it stops early;
     ``resume`` continues one.
     """
+    spec = spec_of(spec)
     if strategy not in STRATEGIES:
         raise SpecError(f"unknown strategy {strategy!r}; choose one of {', '.join(STRATEGIES)}")
     if engine not in ENGINES:

@@ -16,7 +16,7 @@ from typing import Hashable
 from ..spec import Spec, action_kind
 from .expand import expand, pair_of
 from .fingerprint import visited_key, visited_stats
-from .run import CHECK_EVERY, Options, ProgressFn, Run, admit_initial, coverage_of, trace_path
+from .run import CHECK_EVERY, Options, ProgressFn, Run, admit_initial, check_contract, coverage_of, trace_path
 
 __all__ = ["bfs"]
 
@@ -142,6 +142,7 @@ def bfs(spec: Spec, options: Options, progress: ProgressFn | None = None, *, exa
                     saver = None  # the folder cannot take it: go on without checkpoints
                 if run.stop:
                     break
+                check_contract(spec, s)  # as on the initial states, now and then deeper
             count, new = expand(successors(s), fp_arg, seen, coverage, action_kind, pair_of)
             for k, t in new:
                 link(cur)

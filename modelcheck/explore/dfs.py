@@ -12,7 +12,8 @@ from typing import Hashable
 
 from ..spec import Spec, action_kind
 from .fingerprint import visited_key, visited_stats
-from .run import (CHECK_EVERY, Options, ProgressFn, Run, admit_initial, coverage_of, trace_path)
+from .run import (CHECK_EVERY, Options, ProgressFn, Run, admit_initial, check_contract, coverage_of,
+                  trace_path)
 
 __all__ = ["dfs"]
 
@@ -77,6 +78,7 @@ def dfs(spec: Spec, options: Options, progress: ProgressFn | None = None, *, exa
                 run.tick(len(parent), transitions, len(stack), deepest)
                 if run.stop:
                     break
+                check_contract(spec, s)  # as on the initial states, now and then deeper
             first = not expanded[cur]
             expanded[cur] = 1
             children = []

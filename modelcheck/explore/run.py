@@ -15,7 +15,7 @@ import attrs
 
 from ..registry import reference
 from ..result import HOLDS, REACHED, UNKNOWN, UNREACHED, VIOLATED, Result
-from ..spec import Spec, SpecError, SymmetryError, action_kind, find_unhashable, pair_problem
+from ..spec import Spec, SpecError, SymmetryError, action_kind, find_difference, find_unhashable, pair_problem
 from ..trace.model import Step, Trace
 
 __all__ = ["Options", "Run", "Progress"]
@@ -277,7 +277,10 @@ class Run:
             init, steps = expanding()
             path = follow(self.spec, init, steps)[1]
             state = path[-1][2] if path else list(self.spec.initial_states())[init]
-            for item in self.spec.successors(state):
+            given = self.spec.successors(state)
+            if given is None:
+                return SpecError(NONE_GIVEN.format(title=self.spec.title))
+            for item in given:
                 problem = pair_problem(item)
                 if problem is not None:
                     return SpecError(f"spec {self.spec.title!r}: {problem}")
@@ -417,15 +420,92 @@ def initial_states(spec: Spec) -> list[Any]:
     There is no state yet, so no trace to report: the modes that sample executions
     (random walks, simulation, fuzzing, the state graph) stop with this error.
     """
+    for name in ("initial_states", "successors"):
+        if getattr(type(spec), name, None) is getattr(Spec, name):
+            raise SpecError(undefined_method(spec, name))
     try:
-        initial = list(spec.initial_states())
+        given = spec.initial_states()
+        if getattr(given, "_fields", None) is not None or hasattr(type(given), "__attrs_attrs__"):
+            raise SpecError(f"spec {spec.title!r}: initial_states() returned one state ({type(given).__name__}); "
+                            "return a list of states, e.g. [state]")
+        initial = list(given)
     except SpecError:
         raise
     except Exception as exc:
         raise spec_raised("the spec raised on its initial states", exc) from exc
     if not initial:
         raise SpecError("the spec has no initial state: initial_states() returned nothing")
+    for state in initial[:PROBED]:
+        check_contract(spec, state)
     return initial
+
+
+def undefined_method(spec: Spec, name: str) -> str:
+    """``spec 'x' does not define successors() (did you mean sucessors?)``: what a typo in a
+    method's name gives, where the base class's default would otherwise run silently or
+    raise NotImplementedError."""
+    import difflib  # only on this error
+
+    own = [n for n in dir(type(spec)) if not n.startswith("_") and not hasattr(Spec, n)  # the user's
+           and callable(getattr(type(spec), n, None))]
+    close = difflib.get_close_matches(name, own, n=1, cutoff=0.75)
+    hint = f" (it defines {close[0]}(): a typo?)" if close else ""
+    return f"spec {spec.title!r} does not define {name}(){hint}"
+
+
+#: initial states :func:`check_contract` probes (each costs two calls of successors)
+PROBED = 8
+
+
+NONE_GIVEN = ("spec {title!r}: successors() returned None (a missing return?); return a list of "
+              "(action, state) pairs, an empty one where nothing is enabled")
+
+
+def check_contract(spec: Spec, state: Any) -> None:
+    """Refuse, before a search, a spec that breaks what the visited set relies on, which
+    would otherwise give a wrong verdict silently: successors computed twice from
+    ``state`` must give equal states (compared with ``==``; objects compared by identity,
+    such as instances of a plain class or ``@dataclass(eq=False)``, never are: the search
+    would count each as new, and Python reuses their ids), with equal hashes, and must
+    leave ``state`` itself unchanged.  An exception is left for the search to report
+    with its trace."""
+    try:
+        before = hash(state)
+        given = spec.successors(state)
+        first = None if given is None else [pair[1] for pair in given]
+        second = [pair[1] for pair in spec.successors(state)] if given is not None else None
+        after = hash(state)
+    except Exception:  # unhashable, not pairs, or the spec raising: reported where met, with the trace
+        return
+    if first is None:
+        raise SpecError(NONE_GIVEN.format(title=spec.title))
+    if after != before:
+        raise SpecError(f"spec {spec.title!r}: successors() changed the state it was given; return new "
+                        "states and never modify the one given (use tuples, frozensets and frozen "
+                        "attrs classes or dataclasses)")
+    if len(first) != len(second):
+        raise SpecError(f"spec {spec.title!r}: successors() is not a function of the state: computed twice "
+                        f"from one state it gave {len(first)} and then {len(second)} transitions")
+    for n, (a, b) in enumerate(zip(first, second)):
+        try:
+            found = find_difference(a, b)
+        except Exception:  # a state's own == raising: met (and reported) by the search
+            return
+        if found is not None:
+            where, by_identity = found
+            if by_identity:
+                raise SpecError(f"spec {spec.title!r}: {where} compares by identity, so equal states are never "
+                                "equal (==) and the search would visit them again and again; define equality "
+                                "by value (frozen attrs classes, @dataclass(frozen=True), named tuples)")
+            raise SpecError(f"spec {spec.title!r}: successors() is not a function of the state: computed twice "
+                            f"from one state, its transition #{n} led to states that differ at {where}")
+        try:
+            if hash(a) != hash(b):
+                raise SpecError(f"spec {spec.title!r}: two equal states have different hashes: "
+                                f"{type(a).__name__}.__hash__ disagrees with its ==; use frozen attrs "
+                                "classes or dataclasses, which define both")
+        except TypeError:  # unhashable: reported where the search meets it
+            return
 
 
 def admit_initial(run: "Run", spec: Spec, fp_of: Callable[[Any], Hashable], seen: Any,

@@ -227,6 +227,11 @@ def check_spec(spec: Spec | str, *, examples: int | None = None, max_steps: int 
     if seed is None and settings.default.derandomize:
         seed = 0
     the_spec = spec_of(spec, params, faults)
+    if isinstance(expect_violation, str):
+        names = [name for name, _ in the_spec.invariants()]
+        if expect_violation not in names:
+            raise SpecError(f"expect_violation={expect_violation!r}: spec {the_spec.title!r} has no such invariant "
+                            f"(it has {', '.join(names) or 'none'})")
     result = fuzz(the_spec, examples=examples, max_steps=max_steps, seed=seed)
     expected, failures = [], []
     for trace in result.violations:

@@ -22,6 +22,7 @@ import attrs
 from hypothesis import strategies as st
 
 from ..explore.run import SUCCESSORS_RAISED, initial_states
+from ..registry import spec_of
 from ..spec import Spec, SpecError, action_kind, pair_problem
 from ..trace.format import encode_state
 
@@ -201,19 +202,6 @@ def _leaves(action: Hashable) -> dict[str, str]:
 
     visit(encode_state(action), "")
     return out
-
-
-def spec_of(spec: Spec | str, params: dict[str, Any] | None = None, faults: Any = None) -> Spec:
-    """A spec object, or a registry reference (``"twophase"``, ``./my.py:Spec``) built with
-    ``params`` and ``faults`` (the fault model of actor protocols, passed through)."""
-    if isinstance(spec, Spec):
-        if params or faults:
-            raise TypeError("params and faults are for a spec given by name; "
-                            "pass them to the spec's constructor instead")
-        return spec
-    from ..registry import build
-
-    return build(spec, params, faults=faults)
 
 
 @lru_cache(maxsize=256)

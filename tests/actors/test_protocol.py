@@ -84,6 +84,33 @@ def test_client_requests_go_to_any_node_that_accepts_them_once():
     assert set(result.coverage) == {"deliver Copy", "request Put"}
 
 
+def test_equal_client_requests_are_refused_since_issued_ones_would_merge():
+    """Found by a review: ``(Acquire(0),) * clients`` issued one request, not ``clients``
+    (issued requests are a set), and a crash bug that needs two went unfound."""
+    class Twice(Register):
+        def requests(self):
+            return (Put("x", 1), Put("x", 2), Put("x", 1))
+
+    with pytest.raises(modelcheck.SpecError, match=r"requests\(\) gives Put\(key=x, value=1\) more than once"):
+        Twice()
+
+
+def test_a_handler_misspelt_is_refused_rather_than_never_called():
+    class Misspelt(Register):
+        def on_mesage(self, node, state, src, msg):
+            return state, ()
+
+    with pytest.raises(modelcheck.SpecError, match=r"defines on_mesage\(\), which the actor layer never calls: "
+                                                   r"did you mean on_message\(\)\?"):
+        Misspelt()
+
+    class Helper(Register):  # a helper of another name is the protocol's own business
+        def on_other_message(self, node, state, src, msg):
+            return state, ()
+
+    Helper()
+
+
 def test_labels_read_as_the_trace_viewers_expect():
     spec = Register(faults="drop,dup,crash=1,partition=1,skew=1")
     c = step(spec, spec.initial_states()[0], "client -> n1 Put(x, 1)")

@@ -227,9 +227,11 @@ def test_a_checkpoint_that_cannot_be_written_is_noted_not_a_spec_error(tmp_path,
 def test_a_state_that_cannot_be_pickled_is_a_checkpoint_error_not_a_spec_error(tmp_path):
     from models import Diamond
 
+    local = lambda: None  # noqa: E731 -- one object (states stay equal by value), but not picklable
+
     class Unpicklable(Diamond):
         def successors(self, s):
-            return [(a, (x, y, lambda: None) if x == 30 else (x, y)) for a, (x, y, *_) in super().successors(s[:2])]
+            return [(a, (x, y, local) if x == 30 else (x, y)) for a, (x, y, *_) in super().successors(s[:2])]
 
     r = explore(Unpicklable(n=60), "bfs", checkpoint=str(tmp_path), checkpoint_every=1e-9, exact=True)
     assert r.error is None

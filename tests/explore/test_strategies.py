@@ -1,8 +1,11 @@
 """The strategies agree with each other and with counts known from other checkers."""
 
+import dataclasses
+from typing import NamedTuple
+
 import pytest
 
-from modelcheck import SpecError, explore
+from modelcheck import Spec, SpecError, explore, invariant
 from modelcheck.result import HOLDS, REACHED, UNKNOWN, UNREACHED, VIOLATED
 
 from models import (BadInvariant, Chain, Changeable, Diamond, Equation, Flaky, Raises, Shortcut, Slow, TwoChecks,
@@ -169,9 +172,161 @@ def test_unhashable_state_names_the_field():
         explore(Unhashable(), "bfs")
 
 
-def test_nondeterministic_spec_is_detected_when_a_trace_is_rebuilt():
+class _Counter(Spec):
+    """Counts to ``top``; ``make`` builds a state from a number, ``bump`` the next state."""
+
+    def __init__(self, make, bump=None, top=5, limit=3):
+        self.make, self.bump, self.top, self.limit = make, bump, top, limit
+
+    def initial_states(self):
+        return [self.make(0)]
+
+    def successors(self, s):
+        if s.a >= self.top:
+            return []
+        return [("Inc", self.bump(s) if self.bump else self.make(s.a + 1))]
+
+    @invariant
+    def small(self, s):
+        return s.a < self.limit
+
+
+def test_states_compared_by_identity_are_refused_since_the_search_would_miss_bugs():
+    """Found by a review: with @dataclass(eq=False) BFS said "no violation" (every state new,
+    freed objects' ids reused as fingerprints); random walks found the bug."""
+    @dataclasses.dataclass(eq=False)
+    class St:
+        a: int
+
+    for strategy in ("bfs", "dfs", "random"):
+        with pytest.raises(SpecError, match=r"state \(St\) compares by identity"):
+            explore(_Counter(St), strategy)
+
+    class Plain:  # the part compared by identity, inside a value
+        pass
+
+    marker = Plain()
+    with pytest.raises(SpecError, match=r"state\.tag \(Plain\) compares by identity"):
+        explore(_Counter(lambda a: Pair(a, Plain())), "bfs")
+    assert explore(_Counter(lambda a: Pair(a, marker)), "bfs").violations  # one shared object: fine
+
+
+class Pair(NamedTuple):
+    a: int
+    tag: object
+
+
+class _Mutable:
+    def __init__(self, a):
+        self.a = a
+
+    def __eq__(self, other):
+        return self.a == other.a
+
+    def __hash__(self):
+        return hash(self.a)
+
+
+def _bump_in_place(s):
+    s.a += 1
+    return s
+
+
+def test_successors_that_change_their_state_are_refused():
+    with pytest.raises(SpecError, match=r"successors\(\) changed the state it was given"):
+        explore(_Counter(_Mutable, _bump_in_place), "bfs")
+
+
+def test_a_state_changed_deep_in_the_search_is_an_error_with_its_trace():
+    spec = _Counter(_Mutable, lambda s: _bump_in_place(s) if s.a > 3000 else _Mutable(s.a + 1),
+                    top=10_000, limit=10_000)
+    r = explore(spec, "bfs")
+    assert r.exit_code == 2 and "successors() changed the state it was given" in r.error.error
+    assert len(r.error.steps) == 2 * 2048  # the state the search probed (every CHECK_EVERY states)
+
+
+def test_equal_states_with_different_hashes_are_refused():
+    class Salted(_Mutable):
+        made = 0
+
+        def __init__(self, a):
+            super().__init__(a)
+            Salted.made += 1
+            self.salt = Salted.made
+
+        def __hash__(self):
+            return hash((self.a, self.salt))
+
+    with pytest.raises(SpecError, match=r"two equal states have different hashes: Salted.__hash__"):
+        explore(_Counter(Salted), "bfs")
+
+
+def test_a_misspelt_method_is_named_rather_than_a_bare_not_implemented_error():
+    class Typo(Spec):
+        def initial_states(self):
+            return [0]
+
+        def sucessors(self, s):
+            return []
+
+    with pytest.raises(SpecError, match=r"^spec 'Typo' does not define successors\(\) \(it defines "
+                                        r"sucessors\(\): a typo\?\)$"):
+        explore(Typo(), "bfs")
+
+    class Neither(Spec):
+        pass
+
+    with pytest.raises(SpecError, match=r"^spec 'Neither' does not define initial_states\(\)$"):
+        explore(Neither(), "random")
+
+
+def test_one_initial_state_given_without_a_list_is_named():
+    spec = _Counter(lambda a: Pair(a, None))
+    spec.initial_states = lambda: Pair(0, None)
+    with pytest.raises(SpecError, match=r"initial_states\(\) returned one state \(Pair\); return a list"):
+        explore(spec, "bfs")
+
+
+def test_successors_returning_none_are_named_wherever_they_are_met():
+    for top in (0, 3):  # at the first state (the probe), deeper (the search's error)
+        spec = _Counter(lambda a: Pair(a, None), top=top, limit=10)
+        spec.successors = lambda s, inner=spec.successors: inner(s) if s.a < top else None
+        with pytest.raises(SpecError, match=r"successors\(\) returned None \(a missing return\?\)"):
+            explore(spec, "bfs")
+
+
+def test_a_spec_without_properties_is_not_reported_as_checked():
+    class Bare(Spec):
+        def initial_states(self):
+            return [0]
+
+        def successors(self, s):
+            return [("Inc", s + 1)] if s < 3 else []
+
+    r = explore(Bare(), "bfs")
+    assert r.ok and r.verdict == "nothing checked: the spec declares no @invariant (every reachable state explored)"
+    assert explore(Bare(), "random", walks=3).verdict.endswith("(executions sampled)")
+    assert explore(Bare(), "bfs", deadlock=True).verdict.startswith("violation")  # 3 has no successor
+
+
+def test_nondeterministic_spec_is_refused_before_the_search():
     Flaky.calls = 0
-    r = explore(Flaky(), "bfs")
+    with pytest.raises(SpecError, match=r"successors\(\) is not a function of the state: computed twice from "
+                                        r"one state, its transition #0 led to states that differ at state \(int\)"):
+        explore(Flaky(), "bfs")
+
+
+def test_nondeterministic_spec_is_detected_when_a_trace_is_rebuilt():
+    class Later(Flaky):
+        """The order changes only after the probes and the search have asked."""
+        def successors(self, s):
+            if s != 0:
+                return []
+            Later.calls += 1
+            return [("A", 1), ("B", 2)] if Later.calls <= 3 else [("B", 2), ("A", 1)]
+
+    Later.calls = 0
+    r = explore(Later(), "bfs")
     assert r.exit_code == 2
     assert "nondeterministic" in r.error.error
 

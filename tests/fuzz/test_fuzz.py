@@ -127,3 +127,11 @@ def test_unhashable_state_is_a_spec_error():
 
     with pytest.raises(SpecError, match="state.history .list. cannot be hashed"):
         fuzz(Unhashable(), examples=5, seed=0)
+
+
+def test_an_expected_violation_of_no_such_invariant_is_a_spec_error():
+    """Found by a review: a misspelt name fuzzed on, then said the violation was not found."""
+    from modelcheck import SpecError
+
+    with pytest.raises(SpecError, match=r"expect_violation='bogus': spec 'chain' has no such invariant \(it has below_limit\)"):
+        check_spec(Chain(), expect_violation="bogus", examples=5)
