@@ -1,17 +1,22 @@
 """Replay: re-execute a saved trace against the current spec and say what still holds.
 
-The outcome is one of
+Each step is the transition the trace names: its label (at its recorded index, or found
+among the enabled ones by its label when the spec now lists its transitions in another
+order or has new ones).  The states it leads to may differ from the recorded ones (a fix
+usually changes them): replay goes on with the spec's own and says from which step they
+differ.  The outcome is one of
 
-* ``reproduced``: every step is still enabled, leads to the same state, and the
-  last state still shows the violation (or the deadlock, example; for an error, the
-  same exception type raised doing the same thing: computing the successors, or
-  checking the same property where the recorded message names it);
-* ``fixed``: the trace still runs, but the last state no longer violates;
-* ``diverged``: at some step the spec no longer does what the trace says: the step
-  is not enabled, or it is a different action, or it leads to a different state
-  (the spec changed, or it is nondeterministic: successors must be a function of
-  the state alone), or the spec now raises another error in the last state than
-  the one recorded.
+* ``reproduced``: every step is still enabled and the last state still shows the
+  violation (or the deadlock, example; for an error, the same exception type raised
+  doing the same thing: computing the successors, or checking the same property where
+  the recorded message names it);
+* ``fixed``: every step is still enabled, but the last state no longer violates;
+* ``diverged``: the schedule no longer runs: a step is not enabled any more, the
+  initial state is gone, or the spec now raises on the way, or another error in the
+  last state than the one recorded.
+
+A spec whose successors are not a function of the state shows as states differing
+from the recorded ones (and explore refuses it before a search).
 """
 
 from __future__ import annotations
@@ -38,6 +43,8 @@ class Replay:
     outcome: str  # reproduced | fixed | diverged
     message: str
     step: int | None = None  # the step (1-based; 0 = initial state) where it diverged
+    #: the first step (0: the initial state) whose state differs from the recorded one, if any
+    differs_from: int | None = None
 
     @property
     def exit_code(self) -> int:
@@ -126,33 +133,55 @@ def replay(data: dict[str, Any], spec: Spec | None = None) -> Replay:
         return Replay("diverged", f"initial state #{index} no longer exists "
                       f"(the spec has {len(initial)} initial states)", 0)
     state = initial[index]
+    differs: tuple[int, str] | None = None  # the first step whose state is not the recorded one
     got = encode_state(shown(spec, state))
     if got != data["initial"]["state"]:
-        return Replay("diverged", "the initial state differs: "
-                      + "; ".join(state_diff(data["initial"]["state"], got)), 0)
+        differs = (0, "; ".join(state_diff(data["initial"]["state"], got)))
     for n, step in enumerate(data["steps"], 1):
         try:
             enabled = list(spec.successors(state))
         except Exception as exc:
-            if data["kind"] == "error" and n == len(data["steps"]) + 1:
-                break
             return Replay("diverged", describe_exception(exc, f"step {n}: the spec raised"), n)
-        k = step["index"]
-        if k >= len(enabled):
+        k = _transition(spec, enabled, step)
+        if k is None:
             return Replay("diverged", f"step {n} ({step['action']}) is no longer enabled: "
-                          f"only {len(enabled)} transitions are enabled there", n)
-        action, nxt = enabled[k]
-        label = spec.format_action(action)
-        if label != step["action"]:
-            return Replay("diverged", f"step {n}: the trace says {step['action']!r} but transition "
-                          f"#{k} is now {label!r}", n)
-        got = encode_state(shown(spec, nxt))
-        if got != step["state"]:
-            return Replay("diverged", f"step {n} ({label}) leads to a different state than recorded "
-                          "(changed or nondeterministic spec): "
-                          + "; ".join(state_diff(step["state"], got)), n)
+                          f"{_enabled(spec, enabled)}", n)
+        nxt = enabled[k][1]
+        if differs is None:
+            got = encode_state(shown(spec, nxt))
+            if got != step["state"]:
+                differs = (n, "; ".join(state_diff(step["state"], got)))
         state = nxt
-    return _verdict(spec, data, state)
+    out = _verdict(spec, data, state)
+    if differs is None:
+        return out
+    where = "the initial state" if differs[0] == 0 else f"step {differs[0]} ({data['steps'][differs[0] - 1]['action']})"
+    return attrs.evolve(out, differs_from=differs[0],
+                        message=f"{out.message}; the states differ from the recorded ones from {where} on "
+                                f"(the spec changed): {differs[1]}")
+
+
+def _transition(spec: Spec, enabled: list, step: dict[str, Any]) -> int | None:
+    """The index among ``enabled`` of the transition ``step`` names: its recorded index if the
+    label there is still the recorded one, else the transition with that label (the one
+    leading to the recorded state, if several have it), else None."""
+    label = step["action"]
+    k = step["index"]
+    if k < len(enabled) and spec.format_action(enabled[k][0]) == label:
+        return k
+    same = [j for j, (action, _) in enumerate(enabled) if spec.format_action(action) == label]
+    for j in same:
+        if encode_state(shown(spec, enabled[j][1])) == step["state"]:
+            return j
+    return same[0] if same else None
+
+
+def _enabled(spec: Spec, enabled: list) -> str:
+    if not enabled:
+        return "no transition is enabled there"
+    labels = [spec.format_action(a) for a, _ in enabled[:5]]
+    more = f" and {len(enabled) - 5} more" if len(enabled) > 5 else ""
+    return f"{len(enabled)} enabled there: " + ", ".join(labels) + more
 
 
 def _verdict(spec: Spec, data: dict[str, Any], state: Any) -> Replay:

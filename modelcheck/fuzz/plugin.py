@@ -18,8 +18,9 @@
     variant was fixed or the spec changed under it;
   - anything else (what ``modelcheck_fuzz`` saves) is a regression test of a real bug: it
     fails with "the bug is still there: ..." while the trace reproduces, passes once the bug
-    is fixed, and is skipped when the spec changed under the trace (it says nothing any
-    more: record it again or delete it).
+    is fixed (its steps, found by their labels, no longer end in the violation, whatever
+    states they pass through now), and is skipped when the spec changed so that its steps
+    no longer run (it says nothing any more: record it again or delete it).
 
   Opt out with ``--modelcheck-no-replay`` or ``modelcheck_replay = false``
   in the ini file.  The files are added when pytest runs its default paths (no paths given);

@@ -163,7 +163,7 @@ class Counter(Spec):
 
     def successors(self, s):
         top = self.limit + (1 if self.bug == "overflow" else 0)
-        return [("Inc", s + {stride})] if s < top else []
+        return [("{action}", s + {stride})] if s < top else []
 
     @invariant
     def bounded(self, s):
@@ -175,13 +175,17 @@ REPLAYED = {  # (kind, outcome): what the replay test does and says
                                             "still violated after 2 steps",
                                             "  (modelcheck show *counterexamples*counter-bounded-*.json)"]),
     ("real bug", "fixed"): ("passed", []),
+    ("real bug", "fixed, states changed"): ("passed", []),
     ("real bug", "diverged"): ("skipped", ["SKIPPED * counter-bounded-*.json: the spec changed under the trace, "
-                                           "which no longer tests anything (step 1 (Inc) leads to a different "
-                                           "state*); record it again or delete the file"]),
+                                           "which no longer tests anything (step 1 (Inc) is no longer enabled: 1 "
+                                           "enabled there: Add); record it again or delete the file"]),
     ("known bug", "reproduced"): ("passed", []),
     ("known bug", "fixed"): ("failed", ["counter-bounded-*.json no longer reproduces: fixed: the trace replays, "
                                         "but bounded now holds in its last state",
                                         "*if the bug was fixed on purpose, delete the file*"]),
+    ("known bug", "fixed, states changed"): ("failed", ["counter-bounded-*.json no longer reproduces: fixed: the "
+                                                        "trace replays, but bounded now holds in its last state; the "
+                                                        "states differ from the recorded ones from step 1 (Inc) on*"]),
     ("known bug", "diverged"): ("failed", ["counter-bounded-*.json no longer reproduces: diverged: step 1 (Inc)*",
                                            "*the spec changed under the trace*"]),
 }
@@ -190,20 +194,23 @@ REPLAYED = {  # (kind, outcome): what the replay test does and says
 @pytest.mark.parametrize("kind, outcome", list(REPLAYED))
 def test_a_real_bug_fails_until_fixed_a_known_bug_variant_must_reproduce(pytester, kind, outcome):
     """A user's counterexample is a regression test: red while the bug is there, green once it is
-    fixed, skipped once the spec changed under it; a declared bug variant's must still reproduce."""
+    fixed (also when the fix changes the states along it), skipped once its steps no longer run; a
+    declared bug variant's must still reproduce."""
     spec = pytester.path / "counter.py"
-    spec.write_text(COUNTER.format(stride=1, slack=0))
+    spec.write_text(COUNTER.format(stride=1, slack=0, action="Inc"))
     bug = {"params": {"limit": 2, "bug": "overflow"}} if kind == "known bug" else {"params": {"limit": 2}}
     pytester.makepyfile(test_counter=f"""
         def test_counter(modelcheck_fuzz):
             modelcheck_fuzz("./counter.py:Counter", examples=20, seed=1, **{bug!r})
     """)
     if kind == "real bug":
-        spec.write_text(COUNTER.format(stride=1, slack=-1))  # the user's bug: the counter may not reach limit
+        spec.write_text(COUNTER.format(stride=1, slack=-1, action="Inc"))  # the user's bug: the counter may not reach limit
     pytester.runpytest().assert_outcomes(failed=1)  # saves the counterexample
     assert len(list((pytester.path / "counterexamples").glob("counter-bounded-*.json"))) == 1
-    changed = {"reproduced": (1, 0 if kind == "known bug" else -1), "fixed": (1, 1), "diverged": (2, 0)}[outcome]
-    spec.write_text(COUNTER.format(stride=changed[0], slack=changed[1]))
+    changed = {"reproduced": (1, 0 if kind == "known bug" else -1, "Inc"), "fixed": (1, 1, "Inc"),
+               "fixed, states changed": (0, 0, "Inc"),  # Inc no longer moves the counter
+               "diverged": (1, 0, "Add")}[outcome]  # the trace's Inc is gone
+    spec.write_text(COUNTER.format(stride=changed[0], slack=changed[1], action=changed[2]))
     result = pytester.runpytest("-rs", "counterexamples")
     verdict, lines = REPLAYED[kind, outcome]
     result.assert_outcomes(**{verdict: 1})
@@ -213,7 +220,7 @@ def test_a_real_bug_fails_until_fixed_a_known_bug_variant_must_reproduce(pyteste
 
 def test_a_spec_file_is_found_from_the_rootdir_when_pytest_runs_in_a_subdirectory(pytester, monkeypatch):
     pytester.makeini("[pytest]\n")
-    pytester.path.joinpath("counter.py").write_text(COUNTER.format(stride=1, slack=-1))
+    pytester.path.joinpath("counter.py").write_text(COUNTER.format(stride=1, slack=-1, action="Inc"))
     pytester.makepyfile("""
         def test_counter(modelcheck_fuzz):
             modelcheck_fuzz("./counter.py:Counter", examples=20, seed=1)
@@ -235,14 +242,14 @@ def test_a_trace_saved_by_a_test_in_a_subdirectory_replays_against_that_file(pyt
     # is fixed, is another file
     pytester.makeini("[pytest]\n")
     sub = pytester.mkdir("sub")
-    sub.joinpath("counter.py").write_text(COUNTER.format(stride=1, slack=-1))
+    sub.joinpath("counter.py").write_text(COUNTER.format(stride=1, slack=-1, action="Inc"))
     sub.joinpath("test_counter.py").write_text(
         "def test_counter(modelcheck_fuzz):\n    modelcheck_fuzz('./counter.py:Counter', examples=20, seed=1)\n")
     monkeypatch.chdir(sub)
     pytester.runpytest("test_counter.py").assert_outcomes(failed=1)
     (path,) = (pytester.path / "counterexamples").glob("*.json")
     assert json.loads(path.read_text())["spec_file"] == "../sub/counter.py"
-    pytester.path.joinpath("counter.py").write_text(COUNTER.format(stride=1, slack=0))
+    pytester.path.joinpath("counter.py").write_text(COUNTER.format(stride=1, slack=0, action="Inc"))
     for where in (sub, pytester.path):
         monkeypatch.chdir(where)
         result = pytester.runpytest(str(path))
