@@ -62,6 +62,7 @@ class _Tally:
         self.depth = 0
         self.actions: dict[Hashable, int] = {}  # folded into kinds by coverage_of
         self.first: tuple[int, float, int] | None = None  # examples, seconds, steps
+        self.best: Schedule | None = None  # the shortest failing schedule so far (Ctrl-C keeps it)
 
     def observe(self, schedule: Schedule) -> Schedule:
         """Count ``schedule`` and check its sometimes-properties; returns it, cut at the state
@@ -82,8 +83,11 @@ class _Tally:
             self.actions[kind] = self.actions.get(kind, 0) + 1
         if run.unreached:
             schedule = self._reachability(schedule)
-        if schedule.failure is not None and self.first is None:
-            self.first = (self.calls, time.monotonic() - run.started, len(schedule))
+        if schedule.failure is not None:
+            if self.first is None:
+                self.first = (self.calls, time.monotonic() - run.started, len(schedule))
+            if self.best is None or len(schedule) < len(self.best):
+                self.best = schedule
         return schedule
 
     def _reachability(self, schedule: Schedule) -> Schedule:
@@ -162,15 +166,21 @@ def fuzz(spec: Spec | str, *, examples: int | None = None, max_steps: int | None
     except Flaky as exc:
         raise SpecError("the spec is nondeterministic: a failing schedule did not fail again when "
                         f"re-executed; successors must depend on the state alone ({exc})") from None
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # a failure found before it is still the answer, shrunk or not
         run.cut("interrupted")
+        found = tally.best
     stats: dict[str, Any] = {"examples": tally.calls}
     if found is not None:
         examples_to_find, seconds, first_steps = tally.first or (tally.calls, 0.0, len(found))
-        started = time.monotonic()
-        minimal = shrink(found)
-        debugged = time.monotonic()
-        shrunk = shortcut(minimal)
+        started = debugged = time.monotonic()
+        minimal = shrunk = found
+        if "interrupted" not in run.result.cut_by:
+            try:  # Ctrl-C while shrinking: the shortest failure so far
+                minimal = shrunk = shrink(found)
+                debugged = time.monotonic()
+                shrunk = shortcut(minimal)
+            except KeyboardInterrupt:
+                run.cut("interrupted")
         stats = {
             "examples": examples_to_find,  # until the first failing schedule
             "found_after_seconds": round(seconds, 3),

@@ -2,10 +2,11 @@
 
 import pytest
 
-from modelcheck import build, explore
+from modelcheck import build, explore, invariant
 from modelcheck.fuzz import CounterexampleFound, check_spec, fuzz
 from modelcheck.replay import replay
 from modelcheck.result import UNKNOWN, VIOLATED
+from modelcheck.specs.raft_election import RaftElection
 from modelcheck.trace.format import read_trace, trace_to_dict
 
 from models import BadInvariant, Chain, Raises
@@ -135,3 +136,38 @@ def test_an_expected_violation_of_no_such_invariant_is_a_spec_error():
 
     with pytest.raises(SpecError, match=r"expect_violation='bogus': spec 'chain' has no such invariant \(it has below_limit\)"):
         check_spec(Chain(), expect_violation="bogus", examples=5)
+
+
+class Interrupted(RaftElection):
+    """Ctrl-C (a KeyboardInterrupt from inside the spec) when the violation is met for the
+    ``after + 1``-th time: while Hypothesis shrinks the failure, or later."""
+
+    after = 0
+    seen = 0
+
+    @invariant
+    def election_safety(self, c):
+        holds = super().election_safety(c)
+        if not holds:
+            Interrupted.seen += 1
+            if Interrupted.seen == self.after + 1:  # once, as a key press
+                raise KeyboardInterrupt
+        return holds
+
+
+def test_ctrl_c_after_a_failure_was_found_reports_it():
+    """Found by a review: Ctrl-C while Hypothesis shrank said "no violation found" (exit 0)
+    and saved nothing; during delta debugging it lost the summary."""
+    bug = {"bug": "no-voted-for-check"}
+    plain = fuzz(RaftElection(**bug), examples=300, seed=2)
+    assert (plain.stats["steps_found"], plain.stats["steps_after_hypothesis"], len(plain.violations[0])) == (9, 7, 6)
+    Interrupted.seen, Interrupted.after = 0, 10**9  # count how many times the run meets the violation
+    fuzz(Interrupted(**bug), examples=300, seed=2)
+    met = Interrupted.seen
+    assert met > 10
+    for after in (1, 5, met - 2):  # in Hypothesis's shrinking, then in delta debugging
+        Interrupted.seen, Interrupted.after = 0, after
+        r = fuzz(Interrupted(**bug), examples=300, seed=2)
+        assert "interrupted" in r.cut_by and r.exit_code == 1, after
+        (trace,) = r.violations
+        assert trace.property == "election_safety" and 6 <= len(trace) <= 9
