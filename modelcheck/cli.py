@@ -571,7 +571,8 @@ def zoo(markdown: bool, only: tuple[str, ...], time_limit: float) -> None:
 
     Prints two tables (specs; bug variants) under the command line that regenerates them.
     Bug variants run under the spec's default faults, then that plus one crash.
-    Exit 1 if a correct spec has a violation or a bug variant is not found, else 0.
+    Exit 1 if a correct spec has a violation or a bug variant is not found, else 0; Ctrl-C
+    stops it with the rows so far (130).
     """
     import time
 
@@ -609,6 +610,8 @@ def zoo(markdown: bool, only: tuple[str, ...], time_limit: float) -> None:
                 for row in rows:
                     table.add_row(*row, style=None if "NOT FOUND" not in row[2] else "bold red")
                 out.print(table)
+    if found.interrupted:
+        click.echo(f"zoo: interrupted by Ctrl-C; {found.skipped} of the checks not run", err=True)
     printing.exit(found.exit_code)
 
 

@@ -53,3 +53,35 @@ def test_cli_markdown(tmp_path):
     assert "| spec | bug (-p bug=NAME) | invariant violated | faults | counterexample | time |" in lines
     assert any(line.startswith("| twophase | rms=3 | - | 288 | 10 |") for line in lines)
     assert any(line.startswith("| twophase | early-commit | consistent | - | 5 steps |") for line in lines)
+
+
+@pytest.mark.parametrize("where", ["in a search", "between checks"])
+def test_ctrl_c_stops_the_zoo_with_the_rows_so_far(monkeypatch, where):
+    """Found by a review: Ctrl-C ended only the current exploration and the zoo went on; an
+    interrupted bug hunt read NOT FOUND."""
+    import modelcheck.zoo as zoo_mod
+
+    real = zoo_mod._bfs
+    calls = []
+
+    def bfs(spec, time_limit):
+        calls.append(spec.params().get("bug"))
+        if len(calls) == 2:  # the first bug hunt
+            if where == "between checks":
+                raise KeyboardInterrupt
+            result = real(spec, time_limit)
+            result.cut_by.append("interrupted")  # as a search stopped by Ctrl-C returns
+            result.violations.clear()
+            return result
+        return real(spec, time_limit)
+
+    monkeypatch.setattr(zoo_mod, "_bfs", bfs)
+    zoo = run_zoo(["raft-election"])
+    assert calls == [None, next(iter(library()["raft-election"].bugs))]  # nothing after the interruption
+    assert zoo.interrupted and zoo.exit_code == 130 and not zoo.ok and len(zoo.specs) == 1
+    if where == "in a search":
+        (row,) = zoo.bugs
+        assert row.interrupted and row.cells()[2].startswith("INTERRUPTED (")
+        assert zoo.skipped == len(library()["raft-election"].bugs) - 1
+    else:
+        assert zoo.bugs == () and zoo.skipped == len(library()["raft-election"].bugs)
