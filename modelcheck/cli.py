@@ -527,6 +527,10 @@ def graph(spec: str, params: tuple[str, ...], faults: str | None, fmt: str, outp
         if not printing.error:
             _err().print(summary)
         printing.exit(0)
+    target = registry.split(spec)[0]
+    if registry.is_file(target) and os.path.exists(output) and os.path.exists(target) \
+            and os.path.samefile(output, target):
+        fail(f"-o {output!r} is the spec file itself; write the graph elsewhere")
     try:
         write_atomic(output, text)
     except OSError as exc:

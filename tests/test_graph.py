@@ -134,3 +134,16 @@ def test_state_graph_of_a_spec_that_raises_is_a_spec_error():
         state_graph(BadInvariant(at=0))
     with pytest.raises(SpecError, match="successors of the state reached from initial state #0 by Step, Step, Step"):
         state_graph(Raises())
+
+
+def test_output_is_refused_when_it_is_the_spec_file_and_errors_name_the_path_given(tmp_path):
+    """Found by a review: ``graph ./counter.py -o counter.py`` replaced the spec with DOT text;
+    a failed write named the temporary file beside the output."""
+    shutil.copy(MODELS, tmp_path / "mine.py")
+    r = modelcheck("graph", "./mine.py:Diamond", "-p", "n=2", "-o", "mine.py", cwd=tmp_path)
+    assert r.returncode == 2 and r.stderr == "error: -o 'mine.py' is the spec file itself; write the graph elsewhere\n"
+    assert (tmp_path / "mine.py").read_text() == MODELS.read_text()
+    (tmp_path / "taken").write_text("")
+    r = modelcheck("graph", "./mine.py:Diamond", "-p", "n=2", "-o", "taken/g.dot", cwd=tmp_path)
+    assert r.returncode == 2 and r.stderr.startswith("error: cannot write 'taken/g.dot': ")
+    assert r.stderr.rstrip().endswith("Not a directory: '" + str((tmp_path / "taken").resolve()) + "'")

@@ -7,6 +7,7 @@ file in the same folder and renamed over.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
@@ -82,9 +83,16 @@ def write_atomic(path: str | os.PathLike, text: str) -> None:
         with open(path, "w", encoding="utf-8") as fh:
             fh.write(text)
         return
-    path = os.path.realpath(path)
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    fd, tmp = _create_beside(path)
+    given, path = path, os.path.realpath(path)
+    folder = os.path.dirname(path)
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except FileExistsError:  # a file where the folder should be
+        raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), folder) from None
+    try:
+        fd, tmp = _create_beside(path)
+    except OSError as exc:  # named by the path given, not by the temporary file's
+        raise OSError(exc.errno, exc.strerror, os.fspath(given)) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
@@ -92,9 +100,11 @@ def write_atomic(path: str | os.PathLike, text: str) -> None:
             os.fsync(fh.fileno())
         os.chmod(tmp, _mode_for(path))
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         if os.path.exists(tmp):
             os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise OSError(exc.errno, exc.strerror, os.fspath(given)) from None
         raise
 
 

@@ -75,3 +75,10 @@ def test_temporary_names_already_taken_are_skipped(tmp_path, monkeypatch):
     write_atomic(tmp_path / "a.txt", "mine\n")
     assert (tmp_path / "a.txt").read_text() == "mine\n"
     assert (tmp_path / ".a.txt.000000000000").read_text() == "someone else's\n"
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="needs /proc, where no file can be created")
+def test_an_error_names_the_path_given_not_the_temporary_file():
+    with pytest.raises(OSError) as caught:
+        write_atomic("/proc/modelcheck-test.txt", "x")
+    assert caught.value.filename == "/proc/modelcheck-test.txt"
