@@ -14,6 +14,7 @@ import sys
 from typing import Any
 
 import click
+from click.core import ParameterSource
 
 from . import registry
 from .console import Output, ProgressDisplay, StatusLine, plain_table, print_summary, result_to_dict
@@ -299,6 +300,18 @@ def explore(spec: str, params: tuple[str, ...], faults: str | None, strategy: st
     """Explore SPEC (a library name, ./file.py[:Class] or module:Class) and check its invariants."""
     if seed is not None and strategy != "random":  # rather than show a seed that changed nothing
         fail(f"--seed sets the walks of --strategy random; {strategy} is deterministic, so drop --seed")
+    given = click.get_current_context().get_parameter_source
+    if strategy != "random" and given("walks") is not ParameterSource.DEFAULT:
+        fail(f"--walks sets the number of random walks (--strategy random); {strategy} explores every "
+             "state, so drop --walks")
+    if checkpoint is None and resume is None and given("checkpoint_every") is not ParameterSource.DEFAULT:
+        fail("--checkpoint-every sets how often --checkpoint DIR saves; give --checkpoint DIR too")
+    if resume is not None and checkpoint is None:  # go on saving where it was saved, or lose the progress
+        checkpoint = resume
+    cpus = os.cpu_count() or 1
+    if workers is not None and engine == "local" and workers > max(cpus, 2):
+        fail(f"--workers {workers}: this machine has {cpus} CPUs, and more processes than CPUs only slow "
+             f"the search down; use at most {max(cpus, 2)}")
     if workers is None and engine == "ray":  # one Ray worker would be a slow serial search
         fail("--engine ray shards the search across --workers N Ray workers; give N (e.g. --workers 8)")
     if (checkpoint or resume) and not exact:
@@ -335,6 +348,8 @@ def fuzz(spec: str, params: tuple[str, ...], faults: str | None, examples: int, 
 
 def build_spec(ref: str, params: tuple[str, ...], faults: str | None) -> Any:
     """The spec a command names, or a one-line error and exit 2."""
+    if faults is not None and not faults.strip(" ,"):  # registry.build would take it as the default
+        fail(f"--faults {faults!r} names no fault; give a fault model such as drop,crash=1, or none")
     try:
         return registry.build(ref, parse_params(params), faults=faults)
     except SpecError as exc:
@@ -343,6 +358,8 @@ def build_spec(ref: str, params: tuple[str, ...], faults: str | None) -> Any:
 
 def check_and_report(spec: Any, check: Any, as_json: bool, quiet: bool, out_dir: str, no_save: bool) -> None:
     """Run ``check(progress)`` with the progress display, then save and print its Result."""
+    if no_save and click.get_current_context().get_parameter_source("out_dir") is not ParameterSource.DEFAULT:
+        fail("--out names where counterexamples are saved, and --no-save saves none; drop one")
     display = None if (quiet or as_json) else ProgressDisplay(_err())
     try:
         result = check(display)
@@ -412,6 +429,8 @@ def _print_result(spec: Any, result: Any, traces: list) -> str | None:
               help="Write to this file (atomically) instead of stdout; for html, default FILE's name with .html.")
 def show(file: str, as_json: bool, fmt: str, output: str | None) -> None:
     """Print a saved counterexample readably: each step, then what changed."""
+    if as_json and click.get_current_context().get_parameter_source("fmt") is not ParameterSource.DEFAULT:
+        fail(f"--json prints the trace file's JSON and --format {fmt} a rendering of it; give one of them")
     try:
         data = read_trace(file)
     except TraceFileError as exc:

@@ -127,6 +127,14 @@ def test_a_trace_of_a_spec_file_replays_and_shows_from_another_directory(tmp_pat
     (["explore", "twophase", "--faults", "drop"], "takes no faults"),
     (["explore", "./"], "spec file '.' is a directory; give a Python file in it"),
     (["explore", f"{MODELS}:Changeable", "--symmetry"], "spec 'Changeable' declares no symmetry"),
+    # options that would do nothing, or contradict each other (found by a review: all ran)
+    (["explore", "twophase", "--walks", "5"], "bfs explores every state, so drop --walks"),
+    (["explore", "twophase", "--checkpoint-every", "5"], "give --checkpoint DIR too"),
+    (["explore", "twophase", "--no-save", "--out", "x"], "--no-save saves none; drop one"),
+    (["explore", "twophase", "--workers", "100000"], "more processes than CPUs only slow the search down"),
+    (["explore", "raft-election", "--faults", "none,drop"], "'none' means no faults; drop it or the other items"),
+    (["explore", "raft-election", "--faults", ","], "--faults ',' names no fault"),
+    (["fuzz", "twophase", "--no-save", "--out", "x"], "--no-save saves none; drop one"),
     # click's own usage errors, one line too
     (["explore", "twophase", "--workers", "0"],
      "error: Invalid value for '--workers' / '-w': 0 is not in the range x>=1; see 'modelcheck explore --help'"),
@@ -289,6 +297,28 @@ def test_checking_a_library_spec_leaves_the_optional_parts_unimported(tmp_path, 
             "modelcheck.fuzz", "tempfile", "hashlib", "shutil"}
     assert "modelcheck.specs.raft_election" in loaded
     assert lazy.isdisjoint(loaded), sorted(lazy & set(loaded))
+
+
+def test_show_refuses_json_and_a_format_together(tmp_path):
+    assert modelcheck("explore", "twophase", "-p", "bug=early-commit", cwd=tmp_path).returncode == 1
+    (saved,) = (tmp_path / "counterexamples").glob("*.json")
+    r = modelcheck("show", saved, "--json", "--format", "mermaid", cwd=tmp_path)
+    assert r.returncode == 2 and r.stdout == "" and "give one of them" in r.stderr
+
+
+def test_resume_goes_on_saving_where_it_resumed_from(tmp_path):
+    """Found by a review: --resume DIR without --checkpoint DIR left DIR at the old save, and
+    the progress made since was lost at the next stop."""
+    first = modelcheck("explore", "twophase", "-p", "rms=5", "--checkpoint", "ck", "--max-states", "1000",
+                       "--no-save", cwd=tmp_path)
+    assert first.returncode == 0 and "--resume ck" in first.stdout
+    saved = {p.name: p.read_bytes() for p in (tmp_path / "ck").iterdir()}
+    second = modelcheck("explore", "twophase", "-p", "rms=5", "--resume", "ck", "--max-states", "4000",
+                        "--no-save", cwd=tmp_path)
+    assert second.returncode == 0 and "--resume ck" in second.stdout
+    assert {p.name: p.read_bytes() for p in (tmp_path / "ck").iterdir()} != saved
+    third = modelcheck("explore", "twophase", "-p", "rms=5", "--resume", "ck", "--no-save", cwd=tmp_path)
+    assert "distinct states    8,832" in third.stdout and "every reachable state checked" in third.stdout
 
 
 def test_show_writes_where_o_says_without_replacing_what_is_there(tmp_path):

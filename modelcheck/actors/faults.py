@@ -115,9 +115,11 @@ class Faults:
         """
         fields: dict[str, Any] = {}
         splits: list[str] = []
-        for raw in _items(text or ""):
-            item = raw.strip()
-            if not item or item == "none":
+        items = [raw.strip() for raw in _items(text or "") if raw.strip()]
+        if "none" in items and len(items) > 1:
+            raise SpecError(f"fault model {text!r}: 'none' means no faults; drop it or the other items")
+        for item in items:
+            if item == "none":
                 continue
             key, eq, value = (p.strip() for p in item.partition("="))
             key = key.lower()
