@@ -381,6 +381,9 @@ def _report(spec: Any, result: Any, as_json: bool, out_dir: str, no_save: bool) 
             except OSError as exc:  # the run's result is printed all the same, then this error
                 save_error = f"cannot save the counterexample under {out_dir!r}: {exc}"
                 break
+            except TraceFileError as exc:  # a state JSON cannot hold
+                save_error = str(exc)
+                break
     save_error = save_error or result.stats.get("checkpoint_error")
     # a file that could not be written is the tool's failure (2), unless the run found a
     # violation: its verdict (1) stands, and the counterexample is printed in full above
@@ -410,7 +413,11 @@ def _print_result(spec: Any, result: Any, traces: list) -> str | None:
     with Printing() as printing:
         out = _out()
         for trace, (desc, why) in zip(traces, notes):
-            for line in render_trace(trace_to_dict(trace), desc, why):
+            try:
+                lines = render_trace(trace_to_dict(trace), desc, why)
+            except TraceFileError as exc:  # a state JSON cannot hold: the summary still follows
+                lines = [Line(f"({trace.kind} trace of {len(trace.steps)} steps not shown: {exc})")]
+            for line in lines:
                 out.print(line)
             out.print()
         print_summary(out, result, kinds)

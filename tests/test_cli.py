@@ -399,3 +399,34 @@ def test_output_that_cannot_be_written_is_an_error_line(tmp_path, args, status):
         r = subprocess.run(command() + args, cwd=tmp_path, stdout=full, stderr=subprocess.PIPE, text=True,
                            timeout=120, env=plain_env())
     assert r.returncode == status and r.stderr == "error: cannot write the output: No space left on device\n"
+
+
+NESTED = """
+from modelcheck import Spec, invariant
+
+class Nested(Spec):
+    def initial_states(self):
+        return [(0, ())]
+
+    def successors(self, s):
+        return [("push", (s[0] + 1, (s[1],)))] if s[0] < 1200 else []
+
+    @invariant
+    def shallow(self, s):
+        return s[0] < 1100
+"""
+
+
+def test_a_state_too_deep_for_json_keeps_the_verdict_and_says_why_it_is_not_saved(tmp_path):
+    """Found by a review: a state of 1,100 nested tuples was a RecursionError traceback and
+    no output; a trace file nested as deeply, the same from replay (with exit 1, "reproduced")."""
+    (tmp_path / "nested.py").write_text(NESTED)
+    r = modelcheck("explore", "./nested.py", cwd=tmp_path)
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert "(invariant trace of 1100 steps not shown: cannot write the trace: a state is nested too deeply" in r.stdout
+    assert "violation of shallow" in r.stdout
+    assert r.stderr.startswith("error: cannot write the trace: a state is nested too deeply")
+    deep = '{"format": "modelcheck.trace", "version": 1, "x": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    (tmp_path / "deep.json").write_text(deep)
+    r = modelcheck("replay", "deep.json", cwd=tmp_path)
+    assert r.returncode == 2 and r.stderr == "error: deep.json: a state is nested too deeply (more than about 1,000 levels)\n"

@@ -28,9 +28,11 @@ and attrs classes as objects, tuples as arrays, sets as sorted arrays.
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import json
-from typing import Any
+import sys
+from typing import Any, Iterator
 
 from .model import Trace
 
@@ -75,7 +77,24 @@ def _sort_key(item: Any) -> str:
     return json.dumps(item, sort_keys=True)
 
 
+@contextlib.contextmanager
+def too_deep(what: str) -> Iterator[None]:
+    """A state nested deeper than Python's recursion limit (about 1,000 levels) cannot be
+    written or read as JSON: a one-line TraceFileError saying ``what``, not a traceback.
+    (Raising the limit is no way out: json's C parser recurses on the C stack.)"""
+    try:
+        yield
+    except RecursionError:
+        raise TraceFileError(f"{what}: a state is nested too deeply (more than about "
+                             f"{sys.getrecursionlimit():,} levels)") from None
+
+
 def trace_to_dict(trace: Trace) -> dict[str, Any]:
+    with too_deep("cannot write the trace"):
+        return _trace_to_dict(trace)
+
+
+def _trace_to_dict(trace: Trace) -> dict[str, Any]:
     shown = trace.shown_states
     return {
         "format": FORMAT,
@@ -117,7 +136,8 @@ def read_trace(path: str) -> dict[str, Any]:
 
 def parse_trace(text: str, where: str = "<trace>") -> dict[str, Any]:
     try:
-        data = json.loads(text)
+        with too_deep(where):
+            data = json.loads(text)
     except json.JSONDecodeError as exc:
         if not text.strip():
             raise TraceFileError(f"{where}: empty; not a counterexample") from None

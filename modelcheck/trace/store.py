@@ -15,7 +15,7 @@ import stat
 import sys
 
 from .. import registry
-from .format import trace_to_dict
+from .format import too_deep, trace_to_dict
 from .model import Trace
 
 __all__ = ["save_trace", "trace_filename", "write_atomic", "DEFAULT_DIR"]
@@ -147,10 +147,11 @@ def save_trace(trace: Trace, directory: str | os.PathLike = DEFAULT_DIR) -> str:
         key = "spec_file" if registry.is_file(target) else "module_file"
         data = {"format": data.pop("format"), "version": data.pop("version"), "spec": data.pop("spec"),
                 key: where, **data}
-    text = json.dumps(data, indent=1, sort_keys=False) + "\n"
-    # the id says which trace this is, not how it was found: a fuzz run that shrinks to the
-    # same trace with another seed writes the same file (traces without a seed: as before)
-    same = text if data.get("seed") is None else json.dumps({**data, "seed": None}, indent=1) + "\n"
+    with too_deep("cannot save the trace"):
+        text = json.dumps(data, indent=1, sort_keys=False) + "\n"
+        # the id says which trace this is, not how it was found: a fuzz run that shrinks to the
+        # same trace with another seed writes the same file (traces without a seed: as before)
+        same = text if data.get("seed") is None else json.dumps({**data, "seed": None}, indent=1) + "\n"
     path = os.path.join(directory, trace_filename(trace, same))
     write_atomic(path, text)
     return path
