@@ -483,8 +483,11 @@ def _property_notes(data: dict[str, Any], file: str) -> tuple[str | None, str | 
     try:
         cls = registry.resolve(spec_reference(data, file))
         desc = cls.describe_property(data["property"]) if data["kind"] in ("invariant", "example") else None
-    except (SpecError, KeyError):
-        return None, None  # the file is readable without its spec
+    except SpecError as exc:  # the file is readable without its spec; say what is missing
+        click.echo(f"note: {exc}; the trace is shown without its property's description", err=True)
+        return None, None
+    except KeyError:
+        return None, None
     if data["kind"] != "invariant":
         return desc, None
     try:

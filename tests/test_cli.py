@@ -430,3 +430,15 @@ def test_a_state_too_deep_for_json_keeps_the_verdict_and_says_why_it_is_not_save
     (tmp_path / "deep.json").write_text(deep)
     r = modelcheck("replay", "deep.json", cwd=tmp_path)
     assert r.returncode == 2 and r.stderr == "error: deep.json: a state is nested too deeply (more than about 1,000 levels)\n"
+
+
+def test_show_of_a_trace_moved_away_from_its_spec_says_what_it_leaves_out(tmp_path):
+    shutil.copy(MODELS, tmp_path / "mine.py")
+    assert modelcheck("explore", "./mine.py:Changeable", cwd=tmp_path).returncode == 1
+    (saved,) = (tmp_path / "counterexamples").glob("*.json")
+    (tmp_path / "elsewhere" / "deeper").mkdir(parents=True)  # ../mine.py from here is not the spec
+    moved = shutil.move(saved, tmp_path / "elsewhere" / "deeper" / saved.name)
+    r = modelcheck("show", moved, cwd=tmp_path)
+    assert r.returncode == 0 and "invariant small violated" in r.stdout
+    assert r.stderr.startswith("note: the trace's spec file './mine.py' is not at ")
+    assert r.stderr.endswith("the trace is shown without its property's description\n")
