@@ -135,6 +135,9 @@ def test_a_trace_of_a_spec_file_replays_and_shows_from_another_directory(tmp_pat
     (["explore", "raft-election", "--faults", "none,drop"], "'none' means no faults; drop it or the other items"),
     (["explore", "raft-election", "--faults", ","], "--faults ',' names no fault"),
     (["fuzz", "twophase", "--no-save", "--out", "x"], "--no-save saves none; drop one"),
+    # ray.init retried for minutes (a review): refused at once
+    (["explore", "twophase", "--engine", "ray", "--workers", "2", "--address", "127.0.0.1:1"],
+     "--address 127.0.0.1:1: no Ray cluster answers there"),
     # click's own usage errors, one line too
     (["explore", "twophase", "--workers", "0"],
      "error: Invalid value for '--workers' / '-w': 0 is not in the range x>=1; see 'modelcheck explore --help'"),

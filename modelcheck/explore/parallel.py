@@ -784,6 +784,27 @@ def _serve(conn: Any, spec: Spec, index: int, count: int, exact: bool, symmetry:
         conn.send(reply)
 
 
+#: seconds to wait for a Ray cluster's port to answer before giving up
+CONNECT_TIMEOUT = 10.0
+
+
+def _check_reachable(address: str) -> None:
+    """A one-line SpecError when nothing answers at ``host:port`` (or ``ray://host:port``):
+    ray.init itself retries for minutes, printing its own warnings.  ``auto`` and other
+    forms are left to Ray."""
+    import socket
+
+    host, colon, port = address.removeprefix("ray://").rpartition(":")
+    if not colon or not port.isdigit() or not host:
+        return
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=CONNECT_TIMEOUT).close()
+    except OSError as exc:
+        raise SpecError(f"--address {address}: no Ray cluster answers there ({exc}); start one with "
+                        "`ray start --head` and give the address it prints, or leave --address out to "
+                        "start a local one") from None
+
+
 class RayPool:
     """Shards as Ray actors; batches go from actor to actor as object references."""
 
@@ -804,6 +825,7 @@ class RayPool:
                 ray.init(num_cpus=count, include_dashboard=False, log_to_driver=False,
                          logging_level=logging.ERROR)
             else:
+                _check_reachable(options.address)
                 ray.init(address=options.address, log_to_driver=False, logging_level=logging.ERROR)
             self.started = True
         module = sys.modules.get(type(spec).__module__)
