@@ -1,10 +1,10 @@
 """Replay: re-execute a saved trace against the current spec and say what still holds.
 
-Each step is the transition the trace names: its label (at its recorded index, or found
-among the enabled ones by its label when the spec now lists its transitions in another
-order or has new ones).  The states it leads to may differ from the recorded ones (a fix
-usually changes them): replay goes on with the spec's own and says from which step they
-differ.  The outcome is one of
+Each step is the transition the trace names by its label, wherever the spec now lists it
+(in another order, or among new ones); of several with that label, the one leading to the
+recorded state, and when none does, the step cannot be told and replay diverges.  The
+states it leads to may differ from the recorded ones (a fix usually changes them): replay
+goes on with the spec's own and says from which step they differ.  The outcome is one of
 
 * ``reproduced``: every step is still enabled and the last state still shows the
   violation (or the deadlock, example; for an error, the same exception type raised
@@ -143,9 +143,8 @@ def replay(data: dict[str, Any], spec: Spec | None = None) -> Replay:
         except Exception as exc:
             return Replay("diverged", describe_exception(exc, f"step {n}: the spec raised"), n)
         k = _transition(spec, enabled, step)
-        if k is None:
-            return Replay("diverged", f"step {n} ({step['action']}) is no longer enabled: "
-                          f"{_enabled(spec, enabled)}", n)
+        if isinstance(k, str):
+            return Replay("diverged", f"step {n} ({step['action']}) {k}", n)
         nxt = enabled[k][1]
         if differs is None:
             got = encode_state(shown(spec, nxt))
@@ -161,19 +160,25 @@ def replay(data: dict[str, Any], spec: Spec | None = None) -> Replay:
                                 f"(the spec changed): {differs[1]}")
 
 
-def _transition(spec: Spec, enabled: list, step: dict[str, Any]) -> int | None:
-    """The index among ``enabled`` of the transition ``step`` names: its recorded index if the
-    label there is still the recorded one, else the transition with that label (the one
-    leading to the recorded state, if several have it), else None."""
+def _transition(spec: Spec, enabled: list, step: dict[str, Any]) -> int | str:
+    """The index among ``enabled`` of the transition ``step`` names, or why there is none.
+
+    The transition with the recorded label: the only one, or among several the one that
+    leads to the recorded state (the recorded index first).  Several with the label and
+    none leading to the recorded state: which is the recorded step cannot be told, so
+    none is guessed (a guess could call a bug that is still there fixed)."""
     label = step["action"]
-    k = step["index"]
-    if k < len(enabled) and spec.format_action(enabled[k][0]) == label:
-        return k
     same = [j for j, (action, _) in enumerate(enabled) if spec.format_action(action) == label]
-    for j in same:
+    if len(same) == 1:
+        return same[0]
+    k = step["index"]
+    for j in sorted(same, key=lambda j: j != k):  # the recorded index first
         if encode_state(shown(spec, enabled[j][1])) == step["state"]:
             return j
-    return same[0] if same else None
+    if not same:
+        return f"is no longer enabled: {_enabled(spec, enabled)}"
+    return (f"cannot be told apart: {len(same)} enabled transitions have this label and none leads to "
+            "the recorded state")
 
 
 def _enabled(spec: Spec, enabled: list) -> str:

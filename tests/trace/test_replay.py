@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from modelcheck import explore, invariant
+from modelcheck import Spec, explore, invariant
 from modelcheck.replay import replay
 from modelcheck.trace.format import parse_trace, trace_to_dict
 from modelcheck.trace.store import save_trace
@@ -245,3 +245,40 @@ def test_recorded_paths_read_with_either_separator(tmp_path):
     for recorded in ("../tests/m.py", "..\\tests\\m.py"):
         ref = spec_reference({"spec": "not_importable_anywhere_m:Spec", "module_file": recorded}, trace)
         assert ref == f"{tmp_path.resolve() / 'tests' / 'm.py'}:Spec"
+
+
+class Coin(Spec):
+    """Two transitions with one label: heads leads to the bug; ``order`` lists them."""
+
+    order = ("heads", "tails")
+    land = {"heads": "bad", "tails": "ok"}
+
+    def initial_states(self):
+        return ["start"]
+
+    def successors(self, s):
+        if s == "start":
+            return [("toss", side) for side in type(self).order]
+        return [("land", type(self).land[s])] if s in self.land else []
+
+    @invariant
+    def not_bad(self, s):
+        return s != "bad"
+
+
+def test_of_several_transitions_with_the_label_the_one_leading_to_the_recorded_state_is_taken(tmp_path):
+    """Found by a review: by index, a spec now listing tails first replayed the heads trace
+    through tails and called a bug that is still there fixed."""
+    data = parse_trace(Path(save_trace(explore(Coin(), "bfs").violations[0], tmp_path)).read_text())
+    Coin.order = ("tails", "heads")
+    try:
+        assert replay(data, Coin()).outcome == "reproduced"
+        Coin.land = {"heads": "fine", "tails": "ok"}  # the fix: heads lands well
+        assert replay(data, Coin()).outcome == "fixed"
+        Coin.order, Coin.land = ("tails", "edge"), {"edge": "ok", "tails": "ok"}  # no toss gives heads now
+        out = replay(data, Coin())
+    finally:
+        Coin.order, Coin.land = ("heads", "tails"), {"heads": "bad", "tails": "ok"}
+    assert out.outcome == "diverged" and out.step == 1
+    assert out.message == ("step 1 (toss) cannot be told apart: 2 enabled transitions have this label and none "
+                           "leads to the recorded state")
