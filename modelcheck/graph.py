@@ -91,7 +91,7 @@ def state_graph(spec: Spec, max_states: int = DEFAULT_MAX_STATES) -> nx.MultiDiG
         queue.append((state, node, depth))
         return node
 
-    for index, s in enumerate(initial_states(spec)):
+    for index, s in enumerate(initial_states(spec, visited=True)):
         add(s, 0, (-1, index))
     while queue:
         state, node, depth = queue.popleft()

@@ -395,10 +395,11 @@ def find_unhashable(state: Any, path: str = "state") -> str | None:
     return f"{path} ({type(state).__name__})"
 
 
-def find_difference(a: Any, b: Any, path: str = "state") -> tuple[str, bool] | None:
-    """Where two states that should be equal first differ, if they do: the path of the
-    part, and whether that part's class compares by identity (``object.__eq__``: a plain
-    class, ``@dataclass(eq=False)``), so that two copies are never equal."""
+def find_difference(a: Any, b: Any, path: str = "state") -> tuple[str, str] | None:
+    """Where two states that should be equal first differ, if they do: the path of the part
+    and why: ``"identity"`` (its class compares by identity, ``object.__eq__``: a plain class,
+    ``@dataclass(eq=False)``, so two copies are never equal), ``"nan"`` (a float NaN, never
+    equal to itself) or ``"value"``."""
     if a is b or a == b:
         return None
     if type(a) is type(b):
@@ -408,7 +409,12 @@ def find_difference(a: Any, b: Any, path: str = "state") -> tuple[str, bool] | N
                 found = find_difference(x, y, f"{path}.{name}" if not name.startswith("[") else f"{path}{name}")
                 if found:
                     return found
-    return f"{path} ({type(a).__name__})", type(a) is type(b) and type(a).__eq__ is object.__eq__
+    where = f"{path} ({type(a).__name__})"
+    if type(a) is type(b) and type(a).__eq__ is object.__eq__:
+        return where, "identity"
+    if isinstance(a, float) and isinstance(b, float) and a != a and b != b:
+        return where, "nan"
+    return where, "value"
 
 
 _ATOMS = (int, float, bool, bytes, type(None))

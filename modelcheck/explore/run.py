@@ -414,14 +414,16 @@ def spec_raised(what: str, exc: BaseException) -> SpecError:
     return SpecError(f"{what}: {type(exc).__name__}: {exc}{where(exc)}")
 
 
-def initial_states(spec: Spec) -> list[Any]:
+def initial_states(spec: Spec, *, visited: bool = False) -> list[Any]:
     """The spec's initial states as a list; a spec that raises or has none is a SpecError.
 
     There is no state yet, so no trace to report: the modes that sample executions
-    (random walks, simulation, fuzzing, the state graph) stop with this error.
+    (random walks, simulation, fuzzing, the state graph) stop with this error.  The first
+    ones are probed with :func:`check_contract` (``visited``: for a mode that keeps a
+    visited set).
     """
-    for name in ("initial_states", "successors"):
-        if getattr(type(spec), name, None) is getattr(Spec, name):
+    for name in ("initial_states", "successors"):  # (a function set on the spec object counts)
+        if getattr(getattr(spec, name, None), "__func__", None) is getattr(Spec, name):
             raise SpecError(undefined_method(spec, name))
     try:
         given = spec.initial_states()
@@ -436,7 +438,7 @@ def initial_states(spec: Spec) -> list[Any]:
     if not initial:
         raise SpecError("the spec has no initial state: initial_states() returned nothing")
     for state in initial[:PROBED]:
-        check_contract(spec, state)
+        check_contract(spec, state, visited=visited)
     return initial
 
 
@@ -461,14 +463,14 @@ NONE_GIVEN = ("spec {title!r}: successors() returned None (a missing return?); r
               "(action, state) pairs, an empty one where nothing is enabled")
 
 
-def check_contract(spec: Spec, state: Any) -> None:
-    """Refuse, before a search, a spec that breaks what the visited set relies on, which
-    would otherwise give a wrong verdict silently: successors computed twice from
-    ``state`` must give equal states (compared with ``==``; objects compared by identity,
-    such as instances of a plain class or ``@dataclass(eq=False)``, never are: the search
-    would count each as new, and Python reuses their ids), with equal hashes, and must
-    leave ``state`` itself unchanged.  An exception is left for the search to report
-    with its trace."""
+def check_contract(spec: Spec, state: Any, *, visited: bool = True) -> None:
+    """Refuse, before a search, a spec that breaks what the search relies on, which would
+    otherwise give a wrong verdict silently: successors computed twice from ``state`` must
+    leave it unchanged and give the same states (a trace is rebuilt by re-executing);
+    with a ``visited`` set, also equal (``==``; objects compared by identity, such as
+    instances of a plain class or ``@dataclass(eq=False)``, never are: the search would
+    count each as new, and Python reuses their ids; nor is a NaN) with equal hashes.
+    An exception is left for the search to report with its trace."""
     try:
         before = hash(state)
         given = spec.successors(state)
@@ -492,13 +494,20 @@ def check_contract(spec: Spec, state: Any) -> None:
         except Exception:  # a state's own == raising: met (and reported) by the search
             return
         if found is not None:
-            where, by_identity = found
-            if by_identity:
+            where, why = found
+            if why == "value":
+                raise SpecError(f"spec {spec.title!r}: successors() is not a function of the state: computed "
+                                f"twice from one state, its transition #{n} led to states that differ at {where}")
+            if not visited:  # nothing is deduplicated: equal-by-value is not needed
+                continue
+            if why == "identity":
                 raise SpecError(f"spec {spec.title!r}: {where} compares by identity, so equal states are never "
                                 "equal (==) and the search would visit them again and again; define equality "
                                 "by value (frozen attrs classes, @dataclass(frozen=True), named tuples)")
-            raise SpecError(f"spec {spec.title!r}: successors() is not a function of the state: computed twice "
-                            f"from one state, its transition #{n} led to states that differ at {where}")
+            raise SpecError(f"spec {spec.title!r}: {where} is NaN, which is not equal to itself, so states "
+                            "holding it are never visited once; use None or a flag instead")
+        if not visited:
+            continue
         try:
             if hash(a) != hash(b):
                 raise SpecError(f"spec {spec.title!r}: two equal states have different hashes: "
@@ -515,7 +524,7 @@ def admit_initial(run: "Run", spec: Spec, fp_of: Callable[[Any], Hashable], seen
     one is an error result with that state."""
     state: Any = None
     node = -1
-    for k, state in enumerate(initial_states(spec)):
+    for k, state in enumerate(initial_states(spec, visited=True)):
         try:
             fp = fp_of(state)
         except TypeError as exc:

@@ -198,9 +198,11 @@ def test_states_compared_by_identity_are_refused_since_the_search_would_miss_bug
     class St:
         a: int
 
-    for strategy in ("bfs", "dfs", "random"):
+    for strategy in ("bfs", "dfs"):
         with pytest.raises(SpecError, match=r"state \(St\) compares by identity"):
             explore(_Counter(St), strategy)
+    # random walks keep no visited set: such states are fine there (a review found them refused)
+    assert explore(_Counter(St), "random", walks=3, seed=1).violations
 
     class Plain:  # the part compared by identity, inside a value
         pass
@@ -243,6 +245,24 @@ def test_a_state_changed_deep_in_the_search_is_an_error_with_its_trace():
     r = explore(spec, "bfs")
     assert r.exit_code == 2 and "successors() changed the state it was given" in r.error.error
     assert len(r.error.steps) == 2 * 2048  # the state the search probed (every CHECK_EVERY states)
+
+
+def test_nan_is_named_as_what_keeps_states_from_being_visited_once():
+    """Found by a review: a NaN in a state was called "not a function of the state"."""
+    nan = float("nan")
+    spec = _Counter(lambda a: Pair(a, nan * 1.0 if a else nan))
+    with pytest.raises(SpecError, match=r"state\.tag \(float\) is NaN, which is not equal to itself"):
+        explore(spec, "bfs")
+    assert explore(spec, "random", walks=3, seed=1).violations
+
+
+def test_successors_set_on_the_spec_object_count_as_defined():
+    """Found by a review: a wrapper setting self.successors was told it defines none."""
+    class Limited(Spec):
+        def __init__(self, inner):
+            self.initial_states, self.successors = inner.initial_states, inner.successors
+
+    assert explore(Limited(_Counter(lambda a: Pair(a, None), limit=10))).ok
 
 
 def test_equal_states_with_different_hashes_are_refused():
