@@ -165,22 +165,37 @@ HANDLERS = ("on_start", "on_message", "on_timer", "on_request")
 
 
 def _check_handler_names(protocol: "Protocol") -> None:
-    """Refuse a method named nearly as a handler (``on_mesage``): the layer would never call
-    it, and the base class's default (ignore the message) would run silently.  Helpers of
-    other names (``on_other_message``) are left alone."""
-    # a ratio of 0.85 allows lengths at most 3 apart (20/(20+4) < 0.85 for the longest handler, 10):
-    # cheaper to test first than importing difflib on every run (raft-election has on_other_message)
-    own = [name for name in dir(type(protocol)) if name.startswith("on_") and not hasattr(Protocol, name)
-           and any(abs(len(name) - len(h)) <= 3 for h in HANDLERS)]
-    if not own:
-        return
-    import difflib
+    """Refuse a method named one slip away from a handler (``on_mesage``, ``on_timre``): the
+    layer would never call it, and the base class's default (ignore the message) would
+    run silently.  Helpers named otherwise (``on_restart``, ``on_messages``,
+    ``on_other_message``) are the protocol's own business."""
+    for name in dir(type(protocol)):
+        if not name.startswith("on_") or hasattr(Protocol, name) or not callable(getattr(type(protocol), name)):
+            continue
+        for handler in HANDLERS:
+            if _one_slip(name, handler) and not (name.startswith(handler) or handler.startswith(name)):
+                raise SpecError(f"protocol {protocol.title!r} defines {name}(), which the actor layer never "
+                                f"calls: did you mean {handler}()?")
 
-    for name in own:
-        close = difflib.get_close_matches(name, HANDLERS, n=1, cutoff=0.85)
-        if close:
-            raise SpecError(f"protocol {protocol.title!r} defines {name}(), which the actor layer never calls: "
-                            f"did you mean {close[0]}()?")
+
+def _hashable(value: Any) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
+
+def _one_slip(a: str, b: str) -> bool:
+    """Whether ``a`` is ``b`` with one letter left out, added, changed or two swapped."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    i = 0
+    while i < min(len(a), len(b)) and a[i] == b[i]:
+        i += 1
+    if len(a) == len(b):
+        return a[i + 1:] == b[i + 1:] or (a[i:i + 2] == b[i:i + 2][::-1] and a[i + 2:] == b[i + 2:])
+    return a[i + 1:] == b[i:] if len(a) > len(b) else a[i:] == b[i + 1:]
 
 
 def numbered(prefix: str, count: int) -> tuple[str, ...]:
@@ -339,7 +354,13 @@ class Protocol(Spec):
         self._timeout_kind = {t: f"timeout {t}" for t in self._timer_names}
         self._kinds: dict = {}
         self._requests = tuple(self.requests())
-        if len(set(self._requests)) != len(self._requests):  # issued ones are a set: equal ones would merge
+        try:
+            distinct = len(set(self._requests))
+        except TypeError:
+            bad = next(r for r in self._requests if not _hashable(r))
+            raise SpecError(f"protocol {self.title!r}: requests() gives {bad!r}, which cannot be hashed; "
+                            "make requests tuples or messages") from None
+        if distinct != len(self._requests):  # issued ones are a set: equal ones would merge
             twice = next(r for i, r in enumerate(self._requests) if r in self._requests[:i])
             raise SpecError(f"protocol {self.title!r}: requests() gives {twice!r} more than once; each request "
                             "is issued once, so make equal ones distinct (e.g. number them: numbered())")

@@ -104,11 +104,28 @@ def test_a_handler_misspelt_is_refused_rather_than_never_called():
                                                    r"did you mean on_message\(\)\?"):
         Misspelt()
 
-    class Helper(Register):  # a helper of another name is the protocol's own business
-        def on_other_message(self, node, state, src, msg):
+    class Helper(Register):  # helpers of other names are the protocol's own business (a review
+        def on_other_message(self, node, state, src, msg):  # found on_restart refused)
             return state, ()
 
+        def on_restart(self, node, state):
+            return state, ()
+
+        def on_messages(self, node, state):
+            return state, ()
+
+        on_state = "not a method"
+
     Helper()
+
+
+def test_unhashable_client_requests_are_named():
+    class Lists(Register):
+        def requests(self):
+            return ([1], [2])
+
+    with pytest.raises(modelcheck.SpecError, match=r"requests\(\) gives \[1\], which cannot be hashed"):
+        Lists()
 
 
 def test_labels_read_as_the_trace_viewers_expect():
