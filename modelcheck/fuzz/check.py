@@ -238,7 +238,7 @@ def check_spec(spec: Spec | str, *, examples: int | None = None, max_steps: int 
         seed = 0
     the_spec = spec_of(spec, params, faults)
     if isinstance(expect_violation, str):
-        names = [name for name, _ in the_spec.invariants()]
+        names = [name for name, _ in the_spec.invariants()] + ["deadlock"] * bool(the_spec.check_deadlock)
         if expect_violation not in names:
             raise SpecError(f"expect_violation={expect_violation!r}: spec {the_spec.title!r} has no such invariant "
                             f"(it has {', '.join(names) or 'none'})")

@@ -134,8 +134,10 @@ def test_an_expected_violation_of_no_such_invariant_is_a_spec_error():
     """Found by a review: a misspelt name fuzzed on, then said the violation was not found."""
     from modelcheck import SpecError
 
-    with pytest.raises(SpecError, match=r"expect_violation='bogus': spec 'chain' has no such invariant \(it has below_limit\)"):
+    with pytest.raises(SpecError, match=r"expect_violation='bogus': spec 'chain' has no such invariant \(it has below_limit, deadlock\)"):
         check_spec(Chain(), expect_violation="bogus", examples=5)
+    # a deadlock is expected by that name (a review found it refused): Chain checks deadlocks
+    assert check_spec(Chain(length=3), expect_violation="deadlock", examples=5, save_to=None).violations
 
 
 class Interrupted(RaftElection):
