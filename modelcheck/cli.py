@@ -24,7 +24,7 @@ from .graph import DEFAULT_MAX_STATES as DEFAULT_GRAPH_STATES, FORMATS as GRAPH_
 from .graph import graph_summary, state_graph
 from .spec import SpecError
 from .styled import Line
-from .trace.format import TraceFileError, encode_state, read_trace
+from .trace.format import TraceFileError, encode_state, read_trace, too_deep
 from .trace.render import render_trace
 from .trace.store import DEFAULT_DIR, save_trace, write_atomic
 
@@ -208,6 +208,10 @@ class _Commands(click.Group):
         except click.Abort:  # Ctrl-C outside a search (which stops with its summary)
             click.echo("Aborted!", err=True)
             sys.exit(EXIT_ABORTED)
+        except RecursionError:  # a state nested deeper than Python's recursion limit, met by some
+            # walk of it (JSON, graph export, shrinking) that explore's reporting does not guard
+            fail(f"a state is nested too deeply to handle (more than about {sys.getrecursionlimit():,} "
+                 "levels); flatten it, e.g. a tuple of items rather than nested pairs")
         sys.exit(code if isinstance(code, int) else 0)
 
 
@@ -389,8 +393,14 @@ def _report(spec: Any, result: Any, as_json: bool, out_dir: str, no_save: bool) 
     # violation: its verdict (1) stands, and the counterexample is printed in full above
     code = result.exit_code if not save_error or result.exit_code != 0 else EXIT_USAGE
     if as_json:
+        try:
+            with too_deep("cannot write the result as JSON"):
+                text = json.dumps({**result_to_dict(result), "exit_code": code}, indent=1, default=str)
+        except TraceFileError as exc:  # a state JSON cannot hold: no JSON to print, but the status stands
+            error_line(str(exc))
+            sys.exit(code or EXIT_USAGE)
         with Printing() as printing:
-            click.echo(json.dumps({**result_to_dict(result), "exit_code": code}, indent=1, default=str))
+            click.echo(text)
         print_error = printing.error
     else:
         print_error = _print_result(spec, result, traces)

@@ -429,6 +429,11 @@ def test_a_state_too_deep_for_json_keeps_the_verdict_and_says_why_it_is_not_save
     assert "(invariant trace of 1100 steps not shown: cannot write the trace: a state is nested too deeply" in r.stdout
     assert "violation of shallow" in r.stdout
     assert r.stderr.startswith("error: cannot write the trace: a state is nested too deeply")
+    r = modelcheck("explore", "./nested.py", "--json", "--no-save", cwd=tmp_path)
+    assert r.returncode == 1 and r.stdout == "" and "Traceback" not in r.stderr
+    assert r.stderr == "error: cannot write the trace: a state is nested too deeply (more than about 1,000 levels)\n"
+    r = modelcheck("graph", "./nested.py", "--format", "json", cwd=tmp_path)  # any other walk of such a state
+    assert r.returncode == 2 and r.stderr.startswith("error: a state is nested too deeply to handle")
     deep = '{"format": "modelcheck.trace", "version": 1, "x": ' + "[" * 100_000 + "]" * 100_000 + "}"
     (tmp_path / "deep.json").write_text(deep)
     r = modelcheck("replay", "deep.json", cwd=tmp_path)
