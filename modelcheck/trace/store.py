@@ -92,6 +92,8 @@ def write_atomic(path: str | os.PathLike, text: str) -> None:
     try:
         fd, tmp = _create_beside(path)
     except OSError as exc:  # named by the path given, not by the temporary file's
+        if exc.errno is None:
+            raise
         raise OSError(exc.errno, exc.strerror, os.fspath(given)) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
@@ -103,7 +105,7 @@ def write_atomic(path: str | os.PathLike, text: str) -> None:
     except BaseException as exc:
         if os.path.exists(tmp):
             os.unlink(tmp)
-        if isinstance(exc, OSError):
+        if isinstance(exc, OSError) and exc.errno is not None:
             raise OSError(exc.errno, exc.strerror, os.fspath(given)) from None
         raise
 
@@ -115,7 +117,7 @@ def _create_beside(path: str) -> tuple[int, str]:
     folder, name = os.path.split(path)
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
     for _ in range(100):
-        tmp = os.path.join(folder, f".{name}.{os.urandom(6).hex()}")
+        tmp = os.path.join(folder, f".{name}.{os.urandom(4).hex()}")  # as long as mkstemp's names
         try:
             return os.open(tmp, flags, 0o600), tmp
         except FileExistsError:

@@ -69,12 +69,19 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary_one(tmp_path):
 
 
 def test_temporary_names_already_taken_are_skipped(tmp_path, monkeypatch):
-    taken = iter([b"\x00" * 6, b"\x00" * 6, b"\x01" * 6])
+    taken = iter([b"\x00" * 4, b"\x00" * 4, b"\x01" * 4])
     monkeypatch.setattr(os, "urandom", lambda n: next(taken))
-    (tmp_path / ".a.txt.000000000000").write_text("someone else's\n")
+    (tmp_path / ".a.txt.00000000").write_text("someone else's\n")
     write_atomic(tmp_path / "a.txt", "mine\n")
     assert (tmp_path / "a.txt").read_text() == "mine\n"
-    assert (tmp_path / ".a.txt.000000000000").read_text() == "someone else's\n"
+    assert (tmp_path / ".a.txt.00000000").read_text() == "someone else's\n"
+
+
+def test_every_temporary_name_taken_is_one_clear_error(tmp_path, monkeypatch):
+    monkeypatch.setattr(os, "urandom", lambda n: b"\x00" * n)
+    (tmp_path / ".a.txt.00000000").write_text("")
+    with pytest.raises(FileExistsError, match=r"cannot create a temporary file beside .*a\.txt: 100 names taken"):
+        write_atomic(tmp_path / "a.txt", "mine\n")
 
 
 @pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="needs /proc, where no file can be created")
