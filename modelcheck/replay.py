@@ -122,63 +122,92 @@ def _imported_file(module: str) -> Path | None:
     return Path(file).resolve() if isinstance(file, str) else None
 
 
+#: at most this many readings of one trace are followed (see :func:`_meant`)
+READINGS = 1_000
+
+_RANK = {"reproduced": 0, "diverged": 1, "fixed": 2}  # which reading's outcome is the trace's
+
+
 def replay(data: dict[str, Any], spec: Spec | None = None) -> Replay:
     spec = spec or spec_from_trace(data)
     try:
         initial = list(spec.initial_states())
     except Exception as exc:
         return Replay("diverged", describe_exception(exc, "the spec raised on its initial states"), 0)
-    index = data["initial"]["index"]
-    if index >= len(initial):
-        return Replay("diverged", f"initial state #{index} no longer exists "
-                      f"(the spec has {len(initial)} initial states)", 0)
-    state = initial[index]
-    differs: tuple[int, str] | None = None  # the first step whose state is not the recorded one
-    got = encode_state(shown(spec, state))
-    if got != data["initial"]["state"]:
-        differs = (0, "; ".join(state_diff(data["initial"]["state"], got)))
+    recorded = data["initial"]["state"]
+    picks = _meant(spec, list(enumerate(initial)), recorded)
+    if isinstance(picks, str):
+        return Replay("diverged", f"the initial state {picks}", 0)
+    # every reading of the trace: (state, the first step whose state is not the recorded one)
+    readings = [(initial[k], _differs(spec, initial[k], recorded, 0)) for k in picks]
     for n, step in enumerate(data["steps"], 1):
-        try:
-            enabled = list(spec.successors(state))
-        except Exception as exc:
-            return Replay("diverged", describe_exception(exc, f"step {n}: the spec raised"), n)
-        k = _transition(spec, enabled, step)
-        if isinstance(k, str):
-            return Replay("diverged", f"step {n} ({step['action']}) {k}", n)
-        nxt = enabled[k][1]
-        if differs is None:
-            got = encode_state(shown(spec, nxt))
-            if got != step["state"]:
-                differs = (n, "; ".join(state_diff(step["state"], got)))
-        state = nxt
-    out = _verdict(spec, data, state)
-    if differs is None:
-        return out
-    where = "the initial state" if differs[0] == 0 else f"step {differs[0]} ({data['steps'][differs[0] - 1]['action']})"
-    return attrs.evolve(out, differs_from=differs[0],
-                        message=f"{out.message}; the states differ from the recorded ones from {where} on "
-                                f"(the spec changed): {differs[1]}")
+        found: list = []
+        why = ""
+        for state, differs in readings:
+            try:
+                enabled = list(spec.successors(state))
+            except Exception as exc:
+                why = describe_exception(exc, f"step {n}: the spec raised")
+                continue
+            same = [(j, t) for j, (action, t) in enumerate(enabled) if _label(spec, action) == step["action"]]
+            if not same:
+                why = f"step {n} ({step['action']}) is no longer enabled: {_enabled(spec, enabled)}"
+                continue
+            ks = _meant(spec, same, step["state"])
+            if isinstance(ks, str):
+                why = f"step {n} ({step['action']}) {ks}"
+                continue
+            for k in ks:
+                nxt = enabled[k][1]
+                if not any(nxt == other for other, _ in found):
+                    found.append((nxt, differs or _differs(spec, nxt, step["state"], n)))
+        if not found:
+            return Replay("diverged", why, n)
+        if len(found) > READINGS:
+            return Replay("diverged", f"step {n} ({step['action']}): more than {READINGS:,} ways to read the "
+                          "trace so far (transitions that look alike)", n)
+        readings = found
+    outs = []
+    for state, differs in readings:
+        out = _verdict(spec, data, state)
+        if differs is not None:
+            where = "the initial state" if differs[0] == 0 else \
+                f"step {differs[0]} ({data['steps'][differs[0] - 1]['action']})"
+            out = attrs.evolve(out, differs_from=differs[0],
+                               message=f"{out.message}; the states differ from the recorded ones from {where} "
+                                       f"on (the spec changed): {differs[1]}")
+        outs.append(out)
+    # a bug still there in some reading of the trace is still there
+    return min(outs, key=lambda out: _RANK[out.outcome])
 
 
-def _transition(spec: Spec, enabled: list, step: dict[str, Any]) -> int | str:
-    """The index among ``enabled`` of the transition ``step`` names, or why there is none.
+def _differs(spec: Spec, state: Any, recorded: Any, n: int) -> tuple[int, str] | None:
+    got = encode_state(shown(spec, state))
+    return None if got == recorded else (n, "; ".join(state_diff(recorded, got)))
 
-    The transition with the recorded label: the only one, or among several the one that
-    leads to the recorded state (the recorded index first).  Several with the label and
-    none leading to the recorded state: which is the recorded step cannot be told, so
-    none is guessed (a guess could call a bug that is still there fixed)."""
-    label = step["action"]
-    same = [j for j, (action, _) in enumerate(enabled) if spec.format_action(action) == label]
-    if len(same) == 1:
-        return same[0]
-    k = step["index"]
-    for j in sorted(same, key=lambda j: j != k):  # the recorded index first
-        if encode_state(shown(spec, enabled[j][1])) == step["state"]:
-            return j
-    if not same:
-        return f"is no longer enabled: {_enabled(spec, enabled)}"
-    return (f"cannot be told apart: {len(same)} enabled transitions have this label and none leads to "
-            "the recorded state")
+
+def _meant(spec: Spec, candidates: list[tuple[int, Any]], recorded: Any) -> list[int] | str:
+    """The candidates ``(index, state)`` for one recorded step (or initial state) that it may
+    be: the only one; else those leading to the recorded state as shown (``readable`` may
+    hide what tells several apart: each is a reading of the trace, followed on); else none,
+    said why.  An index is never trusted alone: a spec listing its transitions, or initial
+    states, from a set of strings orders them differently in every process, and a guess
+    could call a bug that is still there fixed."""
+    if len(candidates) == 1:
+        return [candidates[0][0]]
+    matching = [j for j, t in candidates if encode_state(shown(spec, t)) == recorded]
+    if matching:
+        return matching
+    return f"cannot be told apart: {len(candidates)} candidates and none leads to the recorded state"
+
+
+def _label(spec: Spec, action: Any) -> str | None:
+    """``format_action``, or None where the spec cannot format this action (then it is not
+    the recorded one, whose label was formatted when the trace was saved)."""
+    try:
+        return spec.format_action(action)
+    except Exception:
+        return None
 
 
 def _enabled(spec: Spec, enabled: list) -> str:

@@ -57,6 +57,9 @@ def encode_state(value: Any) -> Any:
     attrs_fields = getattr(type(value), "__attrs_attrs__", None)
     if attrs_fields is not None:
         return {f.name: encode_state(getattr(value, f.name)) for f in attrs_fields}
+    dataclass_fields = getattr(type(value), "__dataclass_fields__", None)
+    if dataclass_fields is not None and not isinstance(value, type):  # not repr: sets in it sorted
+        return {name: encode_state(getattr(value, name)) for name in dataclass_fields}
     if isinstance(value, (tuple, list)):
         return [encode_state(v) for v in value]
     if isinstance(value, (frozenset, set)):
