@@ -14,6 +14,7 @@ is what action coverage counts.
 
 from __future__ import annotations
 
+import enum
 import math
 from typing import Any, Callable, ClassVar, Hashable, Iterable, Iterator, Mapping, Sequence
 
@@ -414,7 +415,27 @@ def find_difference(a: Any, b: Any, path: str = "state") -> tuple[str, str] | No
         return where, "identity"
     if isinstance(a, float) and isinstance(b, float) and a != a and b != b:
         return where, "nan"
+    if isinstance(a, frozenset) and isinstance(b, frozenset) and len(a) == len(b):
+        for item in a:  # sets have no order to pair their items by: an item never equal to a copy
+            inner = _never_equal(item, f"{path} item")
+            if inner is not None:
+                return inner
     return where, "value"
+
+
+def _never_equal(value: Any, path: str) -> tuple[str, str] | None:
+    """The first part of ``value`` that no copy of it can equal: an object compared by
+    identity or a NaN (inside frozensets, where :func:`find_difference` cannot pair items)."""
+    if isinstance(value, float) and value != value:
+        return f"{path} (float)", "nan"
+    if type(value).__eq__ is object.__eq__ and not isinstance(value, (type, enum.Enum)) and not callable(value):
+        return f"{path} ({type(value).__name__})", "identity"
+    parts = value if isinstance(value, frozenset) else [v for _, v in iter_fields(value)]
+    for part in parts:
+        found = _never_equal(part, path)
+        if found is not None:
+            return found
+    return None
 
 
 _ATOMS = (int, float, bool, bytes, type(None))

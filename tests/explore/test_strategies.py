@@ -256,6 +256,18 @@ def test_nan_is_named_as_what_keeps_states_from_being_visited_once():
     assert explore(spec, "random", walks=3, seed=1).violations
 
 
+def test_what_never_equals_a_copy_inside_a_set_is_named_not_called_nondeterminism():
+    """Found by a review: a frozenset holding an identity-compared object was "not a function
+    of the state" (refused even by random walks, which need no equality)."""
+    class Plain:
+        pass
+
+    spec = _Counter(lambda a: Pair(a, frozenset({Plain()})))
+    with pytest.raises(SpecError, match=r"state\.tag item \(Plain\) compares by identity"):
+        explore(spec, "bfs")
+    assert explore(spec, "random", walks=3, seed=1).violations
+
+
 def test_successors_set_on_the_spec_object_count_as_defined():
     """Found by a review: a wrapper setting self.successors was told it defines none."""
     class Limited(Spec):
