@@ -208,10 +208,13 @@ class _Commands(click.Group):
         except click.Abort:  # Ctrl-C outside a search (which stops with its summary)
             click.echo("Aborted!", err=True)
             sys.exit(EXIT_ABORTED)
-        except RecursionError:  # a state nested deeper than Python's recursion limit, met by some
-            # walk of it (JSON, graph export, shrinking) that explore's reporting does not guard
-            fail(f"a state is nested too deeply to handle (more than about {sys.getrecursionlimit():,} "
-                 "levels); flatten it, e.g. a tuple of items rather than nested pairs")
+        except RecursionError as exc:  # a state nested deeper than the limit, met by some walk of
+            # it (JSON, graph export, shrinking), or a spec's function calling itself without end
+            from .explore.run import where
+
+            fail(f"Python's recursion limit ({sys.getrecursionlimit():,}) was reached{where(exc)}: a state "
+                 "nested that deep (flatten it: a tuple of items rather than nested pairs), or a function "
+                 "of the spec that calls itself without end")
         sys.exit(code if isinstance(code, int) else 0)
 
 
@@ -376,7 +379,7 @@ def check_and_report(spec: Any, check: Any, as_json: bool, quiet: bool, out_dir:
 
 
 def _report(spec: Any, result: Any, as_json: bool, out_dir: str, no_save: bool) -> None:
-    traces = list(result.violations) + ([result.error] if result.error else [])
+    traces = list(result.violations) + ([result.error] if result.error is not None else [])
     save_error = None
     if not no_save:
         for trace in traces:

@@ -280,8 +280,8 @@ def print_summary(out: Output, result: Result, action_kinds: tuple[str, ...] = (
         props.add_row("invariant", name, Line(verdict, style=_STYLE.get(verdict, "")))
     for name, verdict in result.reachability.items():
         example = result.examples.get(name)
-        shown = verdict + (f" (in {n_steps(len(example))})" if example else "")
-        props.add_row("sometimes", name, Line(shown, style="green" if example else "yellow"))
+        shown = verdict + (f" (in {n_steps(len(example))})" if example is not None else "")
+        props.add_row("sometimes", name, Line(shown, style="green" if example is not None else "yellow"))
     out.table(props)
 
     cov = _Rows()
@@ -318,7 +318,7 @@ def result_to_dict(result: Result) -> dict[str, Any]:
         "stats": result.stats,
         "violations": [trace_to_dict(t) for t in result.violations],
         "examples": {k: trace_to_dict(t) for k, t in result.examples.items()},
-        "error": trace_to_dict(result.error) if result.error else None,
+        "error": trace_to_dict(result.error) if result.error is not None else None,
         "saved": result.saved,
     }
 

@@ -433,7 +433,7 @@ def test_a_state_too_deep_for_json_keeps_the_verdict_and_says_why_it_is_not_save
     assert r.returncode == 1 and r.stdout == "" and "Traceback" not in r.stderr
     assert r.stderr == "error: cannot write the trace: a state is nested too deeply (more than about 1,000 levels)\n"
     r = modelcheck("graph", "./nested.py", "--format", "json", cwd=tmp_path)  # any other walk of such a state
-    assert r.returncode == 2 and r.stderr.startswith("error: a state is nested too deeply to handle")
+    assert r.returncode == 2 and r.stderr.startswith("error: Python's recursion limit (1,000) was reached (at ")
     deep = '{"format": "modelcheck.trace", "version": 1, "x": ' + "[" * 100_000 + "]" * 100_000 + "}"
     (tmp_path / "deep.json").write_text(deep)
     r = modelcheck("replay", "deep.json", cwd=tmp_path)
@@ -450,3 +450,14 @@ def test_show_of_a_trace_moved_away_from_its_spec_says_what_it_leaves_out(tmp_pa
     assert r.returncode == 0 and "invariant small violated" in r.stdout
     assert r.stderr.startswith("note: the trace's spec file './mine.py' is not at ")
     assert r.stderr.endswith("the trace is shown without its property's description\n")
+
+
+def test_an_error_on_the_initial_state_is_printed_and_saved(tmp_path):
+    """Found by a review: a 0-step error trace is falsy (Trace has a length), so the CLI
+    neither printed nor saved it, and --json said "error": null."""
+    shutil.copy(MODELS, tmp_path / "mine.py")
+    r = modelcheck("explore", "./mine.py:BadInvariant", "-p", "at=0", cwd=tmp_path)
+    assert r.returncode == 2 and "the spec raised after 0 steps" in r.stdout
+    assert len(list((tmp_path / "counterexamples").glob("*-error-*.json"))) == 1
+    r = modelcheck("explore", "./mine.py:BadInvariant", "-p", "at=0", "--json", "--no-save", cwd=tmp_path)
+    assert json.loads(r.stdout)["error"]["steps"] == []

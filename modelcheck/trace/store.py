@@ -117,7 +117,8 @@ def _create_beside(path: str) -> tuple[int, str]:
     folder, name = os.path.split(path)
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
     for _ in range(100):
-        tmp = os.path.join(folder, f".{name}.{os.urandom(4).hex()}")  # as long as mkstemp's names
+        # the name's start, so that any name the file system takes has a temporary twin
+        tmp = os.path.join(folder, f".{name[:200]}.{os.urandom(4).hex()}")
         try:
             return os.open(tmp, flags, 0o600), tmp
         except FileExistsError:

@@ -89,3 +89,10 @@ def test_an_error_names_the_path_given_not_the_temporary_file():
     with pytest.raises(OSError) as caught:
         write_atomic("/proc/modelcheck-test.txt", "x")
     assert caught.value.filename == "/proc/modelcheck-test.txt"
+
+
+def test_a_name_as_long_as_the_file_system_takes_is_written(tmp_path):
+    """Found by a review: the temporary twin (.NAME.XXXXXXXX) of a 250-character name was too long."""
+    target = tmp_path / ("g" * 250 + ".dot")
+    write_atomic(target, "x\n")
+    assert target.read_text() == "x\n" and [p.name for p in tmp_path.iterdir()] == [target.name]
