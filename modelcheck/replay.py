@@ -1,8 +1,10 @@
 """Replay: re-execute a saved trace against the current spec and say what still holds.
 
 Each step is the transition the trace names by its label, wherever the spec now lists it
-(in another order, or among new ones); of several with that label, the one leading to the
-recorded state, and when none does, the step cannot be told and replay diverges.  The
+(in another order, or among new ones); of several with that label, those leading to the
+recorded state (as shown: ``readable`` may make several look alike), each followed as one
+reading of the trace, and when none does, the step cannot be told and replay diverges.
+Initial states likewise.  A bug still there in any reading is still there.  The
 states it leads to may differ from the recorded ones (a fix usually changes them): replay
 goes on with the spec's own and says from which step they differ.  The outcome is one of
 
