@@ -15,8 +15,9 @@ from typing import Hashable
 
 from ..spec import Spec, action_kind
 from .expand import expand, pair_of
+from .contract import check_contract
 from .fingerprint import visited_key, visited_stats
-from .run import CHECK_EVERY, Options, ProgressFn, Run, admit_initial, check_contract, coverage_of, trace_path
+from .run import CHECK_EVERY, Options, ProgressFn, Run, admit_initial, coverage_of, trace_path
 
 __all__ = ["bfs"]
 

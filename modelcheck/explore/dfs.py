@@ -11,8 +11,9 @@ from array import array
 from typing import Hashable
 
 from ..spec import Spec, action_kind
+from .contract import check_contract
 from .fingerprint import visited_key, visited_stats
-from .run import (CHECK_EVERY, Options, ProgressFn, Run, admit_initial, check_contract, coverage_of,
+from .run import (CHECK_EVERY, Options, ProgressFn, Run, admit_initial, coverage_of,
                   trace_path)
 
 __all__ = ["dfs"]

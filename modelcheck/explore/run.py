@@ -15,8 +15,9 @@ import attrs
 
 from ..registry import reference
 from ..result import HOLDS, REACHED, UNKNOWN, UNREACHED, VIOLATED, Result
-from ..spec import Spec, SpecError, SymmetryError, action_kind, find_difference, find_unhashable, pair_problem
+from ..spec import Spec, SpecError, SymmetryError, action_kind, find_unhashable, pair_problem
 from ..trace.model import Step, Trace
+from .contract import NONE_GIVEN, PROBED, check_contract, undefined_method
 
 __all__ = ["Options", "Run", "Progress"]
 
@@ -440,81 +441,6 @@ def initial_states(spec: Spec, *, visited: bool = False) -> list[Any]:
     for state in initial[:PROBED]:
         check_contract(spec, state, visited=visited)
     return initial
-
-
-def undefined_method(spec: Spec, name: str) -> str:
-    """``spec 'x' does not define successors() (did you mean sucessors?)``: what a typo in a
-    method's name gives, where the base class's default would otherwise run silently or
-    raise NotImplementedError."""
-    import difflib  # only on this error
-
-    own = [n for n in dir(type(spec)) if not n.startswith("_") and not hasattr(Spec, n)  # the user's
-           and callable(getattr(type(spec), n, None))]
-    close = difflib.get_close_matches(name, own, n=1, cutoff=0.75)
-    hint = f" (it defines {close[0]}(): a typo?)" if close else ""
-    return f"spec {spec.title!r} does not define {name}(){hint}"
-
-
-#: initial states :func:`check_contract` probes (each costs two calls of successors)
-PROBED = 8
-
-
-NONE_GIVEN = ("spec {title!r}: successors() returned None (a missing return?); return a list of "
-              "(action, state) pairs, an empty one where nothing is enabled")
-
-
-def check_contract(spec: Spec, state: Any, *, visited: bool = True) -> None:
-    """Refuse, before a search, a spec that breaks what the search relies on, which would
-    otherwise give a wrong verdict silently: successors computed twice from ``state`` must
-    leave it unchanged and give the same states (a trace is rebuilt by re-executing);
-    with a ``visited`` set, also equal (``==``; objects compared by identity, such as
-    instances of a plain class or ``@dataclass(eq=False)``, never are: the search would
-    count each as new, and Python reuses their ids; nor is a NaN) with equal hashes.
-    An exception is left for the search to report with its trace."""
-    try:
-        before = hash(state)
-        given = spec.successors(state)
-        first = None if given is None else [pair[1] for pair in given]
-        second = [pair[1] for pair in spec.successors(state)] if given is not None else None
-        after = hash(state)
-    except Exception:  # unhashable, not pairs, or the spec raising: reported where met, with the trace
-        return
-    if first is None:
-        raise SpecError(NONE_GIVEN.format(title=spec.title))
-    if after != before:
-        raise SpecError(f"spec {spec.title!r}: successors() changed the state it was given; return new "
-                        "states and never modify the one given (use tuples, frozensets and frozen "
-                        "attrs classes or dataclasses)")
-    if len(first) != len(second):
-        raise SpecError(f"spec {spec.title!r}: successors() is not a function of the state: computed twice "
-                        f"from one state it gave {len(first)} and then {len(second)} transitions")
-    for n, (a, b) in enumerate(zip(first, second)):
-        try:
-            found = find_difference(a, b)
-        except Exception:  # a state's own == raising: met (and reported) by the search
-            return
-        if found is not None:
-            where, why = found
-            if why == "value":
-                raise SpecError(f"spec {spec.title!r}: successors() is not a function of the state: computed "
-                                f"twice from one state, its transition #{n} led to states that differ at {where}")
-            if not visited:  # nothing is deduplicated: equal-by-value is not needed
-                continue
-            if why == "identity":
-                raise SpecError(f"spec {spec.title!r}: {where} compares by identity, so equal states are never "
-                                "equal (==) and the search would visit them again and again; define equality "
-                                "by value (frozen attrs classes, @dataclass(frozen=True), named tuples)")
-            raise SpecError(f"spec {spec.title!r}: {where} is NaN, which is not equal to itself, so states "
-                            "holding it are never visited once; use None or a flag instead")
-        if not visited:
-            continue
-        try:
-            if hash(a) != hash(b):
-                raise SpecError(f"spec {spec.title!r}: two equal states have different hashes: "
-                                f"{type(a).__name__}.__hash__ disagrees with its ==; use frozen attrs "
-                                "classes or dataclasses, which define both")
-        except TypeError:  # unhashable: reported where the search meets it
-            return
 
 
 def admit_initial(run: "Run", spec: Spec, fp_of: Callable[[Any], Hashable], seen: Any,
