@@ -307,11 +307,10 @@ def explore(spec: str, params: tuple[str, ...], faults: str | None, strategy: st
     """Explore SPEC (a library name, ./file.py[:Class] or module:Class) and check its invariants."""
     if seed is not None and strategy != "random":  # rather than show a seed that changed nothing
         fail(f"--seed sets the walks of --strategy random; {strategy} is deterministic, so drop --seed")
-    given = click.get_current_context().get_parameter_source
-    if strategy != "random" and given("walks") is not ParameterSource.DEFAULT:
+    if strategy != "random" and _given("walks"):
         fail(f"--walks sets the number of random walks (--strategy random); {strategy} explores every "
              "state, so drop --walks")
-    if checkpoint is None and resume is None and given("checkpoint_every") is not ParameterSource.DEFAULT:
+    if checkpoint is None and resume is None and _given("checkpoint_every"):
         fail("--checkpoint-every sets how often --checkpoint DIR saves; give --checkpoint DIR too")
     if resume is not None and checkpoint is None:  # go on saving where it was saved, or lose the progress
         checkpoint = resume
@@ -353,6 +352,11 @@ def fuzz(spec: str, params: tuple[str, ...], faults: str | None, examples: int, 
         as_json, quiet, out_dir, no_save)
 
 
+def _given(option: str) -> bool:
+    """Whether the user gave ``option`` (a parameter's name), rather than its default."""
+    return click.get_current_context().get_parameter_source(option) is not ParameterSource.DEFAULT
+
+
 def build_spec(ref: str, params: tuple[str, ...], faults: str | None) -> Any:
     """The spec a command names, or a one-line error and exit 2."""
     if faults is not None and not faults.strip(" ,"):  # registry.build would take it as the default
@@ -365,7 +369,7 @@ def build_spec(ref: str, params: tuple[str, ...], faults: str | None) -> Any:
 
 def check_and_report(spec: Any, check: Any, as_json: bool, quiet: bool, out_dir: str, no_save: bool) -> None:
     """Run ``check(progress)`` with the progress display, then save and print its Result."""
-    if no_save and click.get_current_context().get_parameter_source("out_dir") is not ParameterSource.DEFAULT:
+    if no_save and _given("out_dir"):
         fail("--out names where counterexamples are saved, and --no-save saves none; drop one")
     display = None if (quiet or as_json) else ProgressDisplay(_err())
     try:
@@ -449,7 +453,7 @@ def _print_result(spec: Any, result: Any, traces: list) -> str | None:
               help="Write to this file (atomically) instead of stdout; for html, default FILE's name with .html.")
 def show(file: str, as_json: bool, fmt: str, output: str | None) -> None:
     """Print a saved counterexample readably: each step, then what changed."""
-    if as_json and click.get_current_context().get_parameter_source("fmt") is not ParameterSource.DEFAULT:
+    if as_json and _given("fmt"):
         fail(f"--json prints the trace file's JSON and --format {fmt} a rendering of it; give one of them")
     try:
         data = read_trace(file)

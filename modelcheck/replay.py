@@ -215,7 +215,7 @@ def _label(spec: Spec, action: Any) -> str | None:
 def _enabled(spec: Spec, enabled: list) -> str:
     if not enabled:
         return "no transition is enabled there"
-    labels = [spec.format_action(a) for a, _ in enabled[:5]]
+    labels = [_label(spec, a) or repr(a) for a, _ in enabled[:5]]
     more = f" and {len(enabled) - 5} more" if len(enabled) > 5 else ""
     return f"{len(enabled)} enabled there: " + ", ".join(labels) + more
 
