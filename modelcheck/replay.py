@@ -137,39 +137,46 @@ def replay(data: dict[str, Any], spec: Spec | None = None) -> Replay:
     except Exception as exc:
         return Replay("diverged", describe_exception(exc, "the spec raised on its initial states"), 0)
     recorded = data["initial"]["state"]
-    picks = _meant(spec, list(enumerate(initial)), recorded)
-    if isinstance(picks, str):
-        return Replay("diverged", f"the initial state {picks}", 0)
-    # every reading of the trace: (state, the first step whose state is not the recorded one)
-    readings = [(initial[k], _differs(spec, initial[k], recorded, 0)) for k in picks]
+    try:
+        picks = _meant(spec, list(enumerate(initial)), recorded)
+        if isinstance(picks, str):
+            return Replay("diverged", f"the initial state {picks}", 0)
+        # every reading of the trace: (state, the first step whose state is not the recorded one)
+        readings = [(initial[k], _differs(spec, initial[k], recorded, 0)) for k in picks]
+    except Exception as exc:  # readable() raising on an initial state
+        return Replay("diverged", describe_exception(exc, "the spec raised on its initial states"), 0)
+    lost: Replay | None = None  # the first reading that stopped running: a diverged outcome
     for n, step in enumerate(data["steps"], 1):
         found: list = []
-        why = ""
+        met: set = set()
         for state, differs in readings:
+            why = None
             try:
                 enabled = list(spec.successors(state))
-            except Exception as exc:
+                same = [(j, t) for j, (action, t) in enumerate(enabled) if _label(spec, action) == step["action"]]
+                if not same:
+                    why = f"step {n} ({step['action']}) is no longer enabled: {_enabled(spec, enabled)}"
+                else:
+                    ks = _meant(spec, same, step["state"])
+                    if isinstance(ks, str):
+                        why = f"step {n} ({step['action']}) {ks}"
+                    else:
+                        for k in ks:
+                            nxt = enabled[k][1]
+                            if nxt not in met:
+                                met.add(nxt)
+                                found.append((nxt, differs or _differs(spec, nxt, step["state"], n)))
+                            if len(found) > READINGS:
+                                return Replay("diverged", f"step {n} ({step['action']}): more than {READINGS:,} "
+                                              "ways to read the trace so far (transitions that look alike)", n)
+            except Exception as exc:  # the spec (its successors, labels, readable) raised here
                 why = describe_exception(exc, f"step {n}: the spec raised")
-                continue
-            same = [(j, t) for j, (action, t) in enumerate(enabled) if _label(spec, action) == step["action"]]
-            if not same:
-                why = f"step {n} ({step['action']}) is no longer enabled: {_enabled(spec, enabled)}"
-                continue
-            ks = _meant(spec, same, step["state"])
-            if isinstance(ks, str):
-                why = f"step {n} ({step['action']}) {ks}"
-                continue
-            for k in ks:
-                nxt = enabled[k][1]
-                if not any(nxt == other for other, _ in found):
-                    found.append((nxt, differs or _differs(spec, nxt, step["state"], n)))
+            if why is not None and lost is None:
+                lost = Replay("diverged", why, n)
         if not found:
-            return Replay("diverged", why, n)
-        if len(found) > READINGS:
-            return Replay("diverged", f"step {n} ({step['action']}): more than {READINGS:,} ways to read the "
-                          "trace so far (transitions that look alike)", n)
+            return lost or Replay("diverged", f"step {n} ({step['action']}): no reading of the trace goes on", n)
         readings = found
-    outs = []
+    outs = [lost] if lost is not None else []
     for state, differs in readings:
         out = _verdict(spec, data, state)
         if differs is not None:
@@ -225,13 +232,23 @@ def _verdict(spec: Spec, data: dict[str, Any], state: Any) -> Replay:
     if kind == "error":
         return _error_verdict(spec, data.get("error") or "", state, n)
     if kind == "deadlock":
-        if not list(spec.successors(state)):
+        try:
+            enabled = list(spec.successors(state))
+        except Exception as exc:  # another error than a deadlock: not the recorded bug
+            return Replay("diverged", describe_exception(exc, f"after {n_steps(n)} the spec raised"), n)
+        if not enabled:
             return Replay("reproduced", f"still deadlocked after {n_steps(n)}")
         return Replay("fixed", f"no longer deadlocked after {n_steps(n)}")
     checks = dict(spec.invariants() if kind == "invariant" else spec.reachability())
     if prop not in checks:
         return Replay("diverged", f"the spec no longer has a property named {prop!r}", n)
-    holds = bool(checks[prop](state))
+    try:
+        holds = checks[prop](state)
+    except Exception as exc:
+        return Replay("diverged", describe_exception(exc, f"after {n_steps(n)} the spec raised checking {prop}"), n)
+    if holds is None:  # as explore refuses it: a forgotten return is no verdict
+        return Replay("diverged", f"{prop} returned None after {n_steps(n)} (a missing return?)", n)
+    holds = bool(holds)
     if kind == "invariant":
         if holds:
             return Replay("fixed", f"the trace replays, but {prop} now holds in its last state")
@@ -270,8 +287,9 @@ def _error_verdict(spec: Spec, recorded: str, state: Any, n: int) -> Replay:
                 check(state)
             except Exception as exc:
                 raised.append(("checking", f"{kind} {name}", exc))
-    try:
-        list(spec.successors(state))
+    try:  # as the search computes them: each successor hashed too
+        for _, t in spec.successors(state):
+            hash(t)
     except Exception as exc:
         raised.append(("successors", None, exc))
     phase, prop, typ = _recorded_error(recorded)

@@ -339,3 +339,82 @@ def test_a_dataclass_state_is_written_field_by_field_so_its_sets_are_sorted():
         items: frozenset
 
     assert encode_state(Bag(frozenset({"beta", "alpha"}))) == {"items": ["alpha", "beta"]}
+
+
+class Forked(Spec):
+    """From 0, two look-alike "a" steps (readable shows only the count) to (1, 0) and (1, 1);
+    then "b"; the bug is (2, 0).  Class attributes let a test change the spec."""
+
+    raise_at: tuple | None = None
+    invariant_result = None  # None: the real check
+
+    def initial_states(self):
+        return [(0, 0)]
+
+    def successors(self, s):
+        if s == self.raise_at:
+            raise KeyError("changed")
+        if s[0] == 0:
+            return [("a", (1, 0)), ("a", (1, 1))]
+        return [("b", (2, s[1]))] if s[0] == 1 else []
+
+    def readable(self, s):
+        return {"n": s[0]}
+
+    @invariant
+    def ok(self, s):
+        return s != (2, 0) if type(self).invariant_result is None else type(self).invariant_result(s)
+
+
+def test_a_reading_that_stops_running_makes_the_replay_diverge_rather_than_fixed(tmp_path):
+    """Found by a review: a reading that raised midway was dropped, and the other reading's
+    'fixed' was the answer."""
+    data = trace_to_dict(explore(Forked(), "bfs").violations[0])
+    assert replay(data, Forked()).outcome == "reproduced"
+    Forked.raise_at = (1, 0)
+    try:
+        out = replay(data, Forked())
+    finally:
+        Forked.raise_at = None
+    assert out.outcome == "diverged" and out.message.startswith("step 2: the spec raised: KeyError")
+
+
+def test_a_property_that_raises_or_returns_none_in_the_last_state_is_no_verdict(tmp_path):
+    """Found by a review: a traceback (exit 1, read as reproduced), and a forgotten return read
+    as a violation still there."""
+    data = trace_to_dict(explore(Forked(), "bfs").violations[0])
+    for result, says in ((lambda s: {}[s], "the spec raised checking ok: KeyError"),
+                         (lambda s: None, "ok returned None after 2 steps (a missing return?)")):
+        Forked.invariant_result = result
+        try:
+            out = replay(data, Forked())
+        finally:
+            Forked.invariant_result = None
+        assert out.outcome == "diverged" and says in out.message
+
+
+class HashFails(Spec):
+    """The successor (2,) cannot be hashed: the search reports an error computing successors."""
+
+    class Bad:
+        def __eq__(self, other):
+            return isinstance(other, HashFails.Bad)
+
+        def __hash__(self):
+            raise ValueError("boom hash")
+
+    def initial_states(self):
+        return [0]
+
+    def successors(self, s):
+        return [("inc", s + 1 if s < 1 else (s + 1, HashFails.Bad()))] if isinstance(s, int) else []
+
+    def readable(self, s):
+        return {"n": s if isinstance(s, int) else s[0]}
+
+
+def test_an_error_hashing_a_successor_still_reproduces():
+    """Found by a review: the search hashes each successor, replay did not, and said fixed."""
+    r = explore(HashFails(), "bfs")
+    assert r.error is not None and "ValueError: boom hash" in r.error.error
+    assert replay(trace_to_dict(r.error), HashFails()).outcome == "reproduced"
