@@ -45,7 +45,7 @@ from typing import Any, ClassVar, Hashable, Iterable, Iterator, NamedTuple, Sequ
 
 import attrs
 
-from ..spec import MEMO_LIMIT, Spec, SpecError, rename
+from ..spec import MEMO_LIMIT, Spec, SpecError, find_unhashable, rename
 from .faults import Faults, format_split, parse_split
 from .messages import format_call, format_message, message_kind
 from .network import network_for
@@ -176,14 +176,6 @@ def _check_handler_names(protocol: "Protocol") -> None:
             if _one_slip(name, handler) and not (name.startswith(handler) or handler.startswith(name)):
                 raise SpecError(f"protocol {protocol.title!r} defines {name}(), which the actor layer never "
                                 f"calls: did you mean {handler}()?")
-
-
-def _hashable(value: Any) -> bool:
-    try:
-        hash(value)
-    except TypeError:
-        return False
-    return True
 
 
 def _one_slip(a: str, b: str) -> bool:
@@ -357,9 +349,9 @@ class Protocol(Spec):
         try:
             distinct = len(set(self._requests))
         except TypeError:
-            bad = next(r for r in self._requests if not _hashable(r))
-            raise SpecError(f"protocol {self.title!r}: requests() gives {bad!r}, which cannot be hashed; "
-                            "make requests tuples or messages") from None
+            bad = next(r for r in self._requests if find_unhashable(r, "request") is not None)
+            raise SpecError(f"protocol {self.title!r}: requests() gives {bad!r}, which cannot be hashed "
+                            f"({find_unhashable(bad, 'request')}); make requests tuples or messages") from None
         if distinct != len(self._requests):  # issued ones are a set: equal ones would merge
             twice = next(r for i, r in enumerate(self._requests) if r in self._requests[:i])
             raise SpecError(f"protocol {self.title!r}: requests() gives {twice!r} more than once; each request "
