@@ -72,9 +72,13 @@ class Result:
 
     @property
     def exit_code(self) -> int:
+        """2 error, 1 violation, 130 stopped by Ctrl-C before finding either (a script must
+        not read a search cut short by hand as a pass), 0 otherwise."""
         if self.error is not None:
             return 2
-        return 1 if self.violations else 0
+        if self.violations:
+            return 1
+        return 130 if "interrupted" in self.cut_by else 0
 
     @property
     def states_per_second(self) -> float:

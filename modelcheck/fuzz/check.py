@@ -230,7 +230,8 @@ def check_spec(spec: Spec | str, *, examples: int | None = None, max_steps: int 
     regression tests.  With ``expect_violation`` (an invariant's name, or True for
     any) it fails instead when that violation is *not* found; an expected violation is
     not saved, since the test expecting it already is its regression test.  A spec
-    that raises always fails.  ``seed`` None: 0 under a derandomized Hypothesis profile
+    that raises always fails; Ctrl-C before a failure raises KeyboardInterrupt (a test
+    cut short by hand neither passes nor hides the stop from pytest).  ``seed`` None: 0 under a derandomized Hypothesis profile
     (``ci``), else a fresh seed.  The failure message ends with the call that runs the
     same search again under any profile (seed, examples, max_steps, faults).
     """
@@ -252,6 +253,8 @@ def check_spec(spec: Spec | str, *, examples: int | None = None, max_steps: int 
         result.saved.extend(str(save_trace(t, save_to)) for t in failures)
     if failures:
         raise CounterexampleFound(_message(the_spec, result, failures, _again(spec, the_spec, result)), result)
+    if "interrupted" in result.cut_by:  # Ctrl-C stops the test run, as it would without fuzz
+        raise KeyboardInterrupt
     if expect_violation and not expected:
         wanted = "a violation" if expect_violation is True else f"a violation of {expect_violation}"
         raise AssertionError(

@@ -173,3 +173,24 @@ def test_ctrl_c_after_a_failure_was_found_reports_it():
         assert "interrupted" in r.cut_by and r.exit_code == 1, after
         (trace,) = r.violations
         assert trace.property == "election_safety" and 6 <= len(trace) <= 9
+
+
+def test_ctrl_c_before_any_failure_stops_the_test_instead_of_passing_it():
+    """Found in review: check_spec swallowed Ctrl-C and returned, so the test passed and
+    pytest went on to the next one."""
+    calls = [0]
+
+    class Pressed(RaftElection):
+        @invariant
+        def election_safety(self, c):
+            calls[0] += 1
+            if calls[0] == 50:
+                raise KeyboardInterrupt
+            return super().election_safety(c)
+
+    with pytest.raises(KeyboardInterrupt):
+        check_spec(Pressed(), examples=100, seed=1, save_to=None)
+    assert calls[0] == 50
+    calls[0] = 0
+    r = fuzz(Pressed(), examples=100, seed=1)  # fuzz itself returns what it saw, marked
+    assert "interrupted" in r.cut_by and r.exit_code == 130 and not r.violations
