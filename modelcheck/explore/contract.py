@@ -13,7 +13,7 @@ from typing import Any
 
 from ..spec import Spec, SpecError, find_difference
 
-__all__ = ["check_contract", "undefined_method", "NONE_GIVEN", "PROBED"]
+__all__ = ["check_contract", "check_properties", "returned_none", "undefined_method", "NONE_GIVEN", "PROBED"]
 
 
 def undefined_method(spec: Spec, name: str) -> str:
@@ -35,6 +35,28 @@ PROBED = 8
 
 NONE_GIVEN = ("spec {title!r}: successors() returned None (a missing return?); return a list of "
               "(action, state) pairs, an empty one where nothing is enabled")
+
+
+def returned_none(kind: str, name: str) -> SpecError:
+    """What a property that returned None (most likely a forgotten ``return``) gives: read as
+    false it would be a violation that is not one, or a sometimes-property never met."""
+    what = ("an invariant returns whether the state is good" if kind == "invariant"
+            else "a sometimes-property returns whether the state is one it looks for")
+    return SpecError(f"{kind} {name} returned None, not True or False (a missing return?); {what}")
+
+
+def check_properties(spec: Spec, state: Any) -> None:
+    """Refuse a property that returns None on ``state`` (every mode reads it as false, so a
+    missing return would be a made-up violation or a model called vacuous).  An exception
+    is left for the search to report with its trace."""
+    for kind, props in (("invariant", spec.invariants()), ("sometimes-property", spec.reachability())):
+        for name, prop in props:
+            try:
+                verdict = prop(state)
+            except Exception:
+                continue
+            if verdict is None:
+                raise returned_none(kind, name)
 
 
 def check_contract(spec: Spec, state: Any, *, visited: bool = True) -> None:

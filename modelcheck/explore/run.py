@@ -17,7 +17,7 @@ from ..registry import reference
 from ..result import HOLDS, REACHED, UNKNOWN, UNREACHED, VIOLATED, Result
 from ..spec import Spec, SpecError, SymmetryError, action_kind, find_unhashable, pair_problem
 from ..trace.model import Step, Trace
-from .contract import NONE_GIVEN, PROBED, check_contract, undefined_method
+from .contract import NONE_GIVEN, PROBED, check_contract, check_properties, returned_none, undefined_method
 
 __all__ = ["Options", "Run", "Progress"]
 
@@ -188,8 +188,7 @@ class Run:
         trace = self.trace("invariant", name, init, steps)
         verdict = dict(self.spec.invariants())[name](trace.last_state)
         if verdict is None:  # falsy, so a violation, but most likely a forgotten return
-            raise SpecError(f"invariant {name} returned None, not True or False (a missing return?); "
-                            "an invariant returns whether the state is good")
+            raise returned_none("invariant", name)
         if verdict:
             raise SpecError(
                 f"the spec is nondeterministic: re-executing the path to a state that violates {name} "
@@ -440,6 +439,7 @@ def initial_states(spec: Spec, *, visited: bool = False) -> list[Any]:
         raise SpecError("the spec has no initial state: initial_states() returned nothing")
     for state in initial[:PROBED]:
         check_contract(spec, state, visited=visited)
+        check_properties(spec, state)
     return initial
 
 

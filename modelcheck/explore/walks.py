@@ -2,8 +2,10 @@
 
 Each walk starts from a random initial state and takes uniformly random enabled
 transitions, checking every invariant at every step, until the depth bound, a
-state with no enabled transition, or a violation.  The same seed gives the same
-walks; the shortest violating prefix found is reported.  The walks stop early at
+state with no enabled transition, or a violation (with ``keep_going``, it walks on
+past a violation, so that a violation found only beyond another is found too).  The
+same seed gives the same walks; the shortest violating prefix found of each
+invariant is reported.  The walks stop early at
 ``max_states`` distinct states (cut by max_states, as BFS is).  A spec that raises
 ends the run with an error and the walk that led to the state where it raised, as
 BFS reports it (:meth:`Run.raised`).
@@ -14,9 +16,8 @@ from __future__ import annotations
 import random
 from typing import Any, Hashable
 
-from ..result import VIOLATED
 from ..spec import Spec, action_kind
-from .run import Options, ProgressFn, Run, coverage_of, initial_states, rebuild
+from .run import Options, ProgressFn, Run, coverage_of, initial_states
 
 __all__ = ["random_walks"]
 
@@ -31,7 +32,8 @@ def random_walks(spec: Spec, options: Options, progress: ProgressFn | None = Non
     lengths: list[int] = []
     seen: set[int] = set()
     transitions = 0
-    best: dict[str, tuple[int, list[int], str]] = {}  # property -> (init, steps, kind)
+    best: dict[str, tuple[int, list[int]]] = {}  # invariant or "deadlock" -> (init, steps)
+    keep_going = options.keep_going
     init, steps, s = 0, [], None
     checking = True  # False while computing successors, for error reports
 
@@ -68,12 +70,17 @@ def random_walks(spec: Spec, options: Options, progress: ProgressFn | None = Non
             steps = []
             checking = True
             bad = arrive(s)
-            while not bad and len(steps) < bound and not full():
+            while True:
+                for name in bad:
+                    if name not in best or len(steps) < len(best[name][1]):
+                        best[name] = (init, list(steps))
+                if (bad and not keep_going) or len(steps) >= bound or full():
+                    break
                 checking = False
                 succ = list(spec.successors(s))
                 if not succ:
-                    if run.check_deadlock:
-                        bad = ["deadlock"]
+                    if run.check_deadlock and ("deadlock" not in best or len(steps) < len(best["deadlock"][1])):
+                        best["deadlock"] = (init, list(steps))
                     break
                 k = rng.randrange(len(succ))
                 a, s = succ[k]
@@ -84,19 +91,17 @@ def random_walks(spec: Spec, options: Options, progress: ProgressFn | None = Non
                 checking = True
                 bad = arrive(s)
             lengths.append(len(steps))
-            for name in bad:
-                if name not in best or len(steps) < len(best[name][1]):
-                    best[name] = (init, list(steps), "deadlock" if name == "deadlock" else "invariant")
     except KeyboardInterrupt:
         run.cut("interrupted")
     except Exception as exc:  # a bug in the spec: report it with the walk that led there
         lengths.append(len(steps))
         here = path(init, steps)
         run.raised(exc, s, here if checking else None, here)
-    for name, (i, st, kind) in sorted(best.items()):
-        run.result.violations.append(rebuild(spec, kind, name, i, st, strategy="random", seed=options.seed))
-        if kind == "invariant":
-            run.result.invariants[name] = VIOLATED
+    for name, (i, st) in sorted(best.items()):  # as a search records them (a None verdict refused)
+        if name == "deadlock":
+            run.deadlocked(path(i, st))
+        else:
+            run.violated(name, path(i, st))
     run.result.bounds["walks"] = options.walks
     walks_done = len(lengths)
     stats = {

@@ -5,7 +5,7 @@ from typing import NamedTuple
 
 import pytest
 
-from modelcheck import Spec, SpecError, explore, invariant
+from modelcheck import Param, Spec, SpecError, explore, invariant, sometimes
 from modelcheck.result import HOLDS, REACHED, UNKNOWN, UNREACHED, VIOLATED
 
 from models import (BadInvariant, Chain, Changeable, Diamond, Equation, Flaky, Raises, Shortcut, Slow, TwoChecks,
@@ -506,3 +506,73 @@ def test_fuzzing_takes_list_pairs_as_the_searches_do():
             return [["Step", s + 1]] if s < self.length else []
 
     check_spec(Fine(), examples=10, max_steps=6, seed=1)  # passes: no invariant is broken
+
+
+class _Forgetful(Spec):
+    """A counter to 3 whose invariant (``which="invariant"``) or sometimes-property has no
+    ``return``: it returns None, which every mode would read as false."""
+
+    which = Param("invariant")
+
+    def initial_states(self):
+        return [0]
+
+    def successors(self, s):
+        return [("Step", s + 1)] if s < 3 else []
+
+    @invariant
+    def small(self, s):
+        if self.which != "invariant":
+            return s < 5
+        s < 5  # noqa: B015 (the missing return)
+
+    @sometimes
+    def three(self, s):
+        if self.which != "sometimes":
+            return s == 3
+        s == 3  # noqa: B015
+
+
+@pytest.mark.parametrize("which, kind", [("invariant", "invariant small"), ("sometimes", "sometimes-property three")])
+@pytest.mark.parametrize("mode", ["bfs", "dfs", "random", "fuzz", "simulate"])
+def test_a_property_returning_none_is_refused_in_every_mode(which, kind, mode):
+    """Found in review: random walks and simulate reported a missing return's None as a
+    violation (saved as a counterexample), and every mode read a sometimes-property's None
+    as "never reached": a vacuous model, when the property was never written out."""
+    from modelcheck.fuzz import fuzz
+    from modelcheck.simulate import simulate
+
+    spec = _Forgetful(which=which)
+    run = {"fuzz": lambda: fuzz(spec, examples=5, seed=1), "simulate": lambda: simulate(spec, steps=5, seed=1)}.get(
+        mode, lambda: explore(spec, mode, depth=5, seed=1 if mode == "random" else None))
+    with pytest.raises(SpecError, match=rf"^{kind} returned None, not True or False \(a missing return\?\)"):
+        run()
+
+
+class _TwoLimits(Spec):
+    """A counter to 6 with two invariants, the second broken only beyond the first."""
+
+    def initial_states(self):
+        return [0]
+
+    def successors(self, s):
+        return [("Step", s + 1)] if s < 6 else []
+
+    @invariant
+    def below_two(self, s):
+        return s < 2
+
+    @invariant
+    def below_four(self, s):
+        return s < 4
+
+
+@pytest.mark.parametrize("strategy", ["bfs", "dfs", "random"])
+def test_keep_going_finds_a_violation_beyond_another_in_every_strategy(strategy):
+    """Found in review: with --keep-going a random walk still stopped at the first violating
+    state, so an invariant broken only beyond another was never found."""
+    r = explore(_TwoLimits(), strategy, keep_going=True, depth=10, seed=1 if strategy == "random" else None)
+    assert {t.property: len(t) for t in r.violations} == {"below_two": 2, "below_four": 4}
+    assert r.invariants == {"below_two": VIOLATED, "below_four": VIOLATED}
+    r = explore(_TwoLimits(), strategy, depth=10, seed=1 if strategy == "random" else None)
+    assert [t.property for t in r.violations] == ["below_two"]
