@@ -19,7 +19,7 @@ from click.core import ParameterSource
 from . import registry
 from .console import Output, ProgressDisplay, StatusLine, plain_table, print_summary, result_to_dict
 from .explore import ENGINES, STRATEGIES, explore as run_explore
-from .explore.run import rebuild, shown
+from .explore.run import explanation, rebuild, shown
 from .graph import DEFAULT_MAX_STATES as DEFAULT_GRAPH_STATES, FORMATS as GRAPH_FORMATS, export as export_graph
 from .graph import graph_summary, state_graph
 from .spec import SpecError
@@ -424,7 +424,7 @@ def _print_result(spec: Any, result: Any, traces: list) -> str | None:
     from .trace.format import trace_to_dict
 
     # the spec's own words first, so that while printing only printing can fail
-    notes = [(type(spec).describe_property(t.property), spec.explain(t.property, t.last_state))
+    notes = [(type(spec).describe_property(t.property), explanation(spec, t.property, t.last_state))
              if t.kind == "invariant" else (None, None) for t in traces]
     kinds = tuple(getattr(spec, "action_kinds", lambda: ())())
     with Printing() as printing:
@@ -514,7 +514,7 @@ def _property_notes(data: dict[str, Any], file: str) -> tuple[str | None, str | 
         last = data["steps"][-1]["state"] if data["steps"] else data["initial"]["state"]
         if encode_state(shown(spec, trace.last_state)) != last:
             return desc, None  # the spec changed: its explanation would be of another state
-        return desc, spec.explain(data["property"], trace.last_state)
+        return desc, explanation(spec, data["property"], trace.last_state)
     except Exception:  # a changed or broken spec: show the trace without witnesses
         return desc, None
 

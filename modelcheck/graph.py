@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # imported where used: the CLI starts ~65 ms faster without it
     import networkx as nx
 
-from .explore.run import initial_states, shown, spec_raised
+from .explore.run import initial_states, shown, spec_raised, step_label
 from .registry import reference
 from .spec import Spec, SpecError
 from .trace.format import encode_state
@@ -96,10 +96,11 @@ def state_graph(spec: Spec, max_states: int = DEFAULT_MAX_STATES) -> nx.MultiDiG
     while queue:
         state, node, depth = queue.popleft()
         try:
-            enabled = [(spec.format_action(action), nxt) for action, nxt in spec.successors(state)]
+            given = [(action, nxt) for action, nxt in spec.successors(state)]
         except Exception as exc:
             what = f"the spec raised while computing the successors of {named(node)}"
             raise spec_raised(what, exc) from exc
+        enabled = [(step_label(spec, action), nxt) for action, nxt in given]
         graph.nodes[node]["deadlock"] = not enabled
         for index, (label, nxt) in enumerate(enabled):
             graph.add_edge(node, add(nxt, depth + 1, (node, label)), action=label, index=index)

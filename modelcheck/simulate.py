@@ -22,7 +22,7 @@ from typing import Any, Iterator
 import attrs
 
 from .registry import reference
-from .explore.run import initial_states, shown, spec_raised
+from .explore.run import explanation, initial_states, shown, spec_raised, step_label
 from .spec import Spec, SpecError
 from .styled import Line
 from .trace.format import encode_state
@@ -105,9 +105,10 @@ def simulate(spec: Spec, steps: int, seed: int | None = None) -> Simulation:
         while not broken and len(moments) < steps:
             where = f"the state after step {len(moments)}" if moments else "the initial state"
             try:
-                enabled = [(spec.format_action(a), t) for a, t in spec.successors(state)]
+                given = [(a, t) for a, t in spec.successors(state)]
             except Exception as exc:
                 raise spec_raised(f"the spec raised while computing the successors of {where}", exc) from exc
+            enabled = [(step_label(spec, a), t) for a, t in given]
             if not enabled:
                 ended_by = "deadlock"
                 break
@@ -140,7 +141,7 @@ def simulate(spec: Spec, steps: int, seed: int | None = None) -> Simulation:
         initial=encode_state(shown(spec, start)), moments=tuple(moments), ended_by=ended_by,
         initially_true=initially_true, initially_violated=initially_violated,
         descriptions={n: cls.describe_property(n) for n in [*dict(props), *dict(invariants)]},
-        explanations={n: text for n in broken if (text := spec.explain(n, state))}, error=error,
+        explanations={n: text for n in broken if (text := explanation(spec, n, state))}, error=error,
     )
 
 

@@ -491,3 +491,63 @@ def test_an_error_on_the_initial_state_is_printed_and_saved(tmp_path):
     assert len(list((tmp_path / "counterexamples").glob("*-error-*.json"))) == 1
     r = modelcheck("explore", "./mine.py:BadInvariant", "-p", "at=0", "--json", "--no-save", cwd=tmp_path)
     assert json.loads(r.stdout)["error"]["steps"] == []
+
+
+#: a counter whose format_action (FA: raises; FB: returns the action) or explain_ok (EX) is broken
+BROKEN_WORDS = '''
+from modelcheck import Spec, invariant
+
+class FA(Spec):
+    def initial_states(self):
+        return [0]
+
+    def successors(self, s):
+        return [(("Read", s), s + 1)] if s < 3 else []
+
+    @invariant
+    def ok(self, s):
+        return s < 2
+
+    def format_action(self, a):
+        return {"Rd": "r"}[a[0]] + str(a[1])
+
+class FB(FA):
+    def format_action(self, a):
+        return a
+
+class EX(FA):
+    def format_action(self, a):
+        return "step"
+
+    def explain_ok(self, s):
+        return 1 / 0
+'''
+
+
+@pytest.mark.parametrize("args", [["explore"], ["explore", "--strategy", "random"], ["explore", "--workers", "2"],
+                                  ["fuzz"], ["simulate"], ["graph"]])
+@pytest.mark.parametrize("which, message", [
+    ("FA", "error: the spec raised in format_action(('Read', 0)): KeyError: 'Read' (at words.py:"),
+    ("FB", "error: format_action(('Read', 0)) returned a tuple, not a str")])
+def test_a_broken_format_action_is_one_line_naming_it(tmp_path, args, which, message):
+    """Found in review: explore and fuzz printed a traceback (KeyError, or 'tuple' object has
+    no attribute 'strip' deep in the renderer)."""
+    (tmp_path / "words.py").write_text(BROKEN_WORDS)
+    r = modelcheck(*args[:1], f"./words.py:{which}", *args[1:], cwd=tmp_path)
+    said = r.stdout.splitlines()[-2] if args[0] == "simulate" else r.stderr  # a simulation's timeline ends with it
+    assert r.returncode == 2 and said.startswith(message), (r.stdout, r.stderr)
+    assert "Traceback" not in r.stdout + r.stderr
+
+
+@pytest.mark.parametrize("args", [["explore"], ["fuzz"], ["simulate"]])
+def test_an_explanation_that_raises_is_shown_under_the_violation_it_explains(tmp_path, args):
+    """Found in review: an explain_<invariant> that raised was a traceback (exit 1, the trace
+    lost); the violation stands and is printed, the explanation says what went wrong."""
+    (tmp_path / "words.py").write_text(BROKEN_WORDS)
+    r = modelcheck(args[0], "./words.py:EX", *args[1:], cwd=tmp_path)
+    assert r.returncode == 1 and "Traceback" not in r.stdout + r.stderr, r.stderr
+    assert "(the spec raised while explaining it: ZeroDivisionError: division by zero (at words.py:" in r.stdout
+    if args[0] == "explore":
+        saved = next((tmp_path / "counterexamples").iterdir())
+        r = modelcheck("show", saved, cwd=tmp_path)
+        assert r.returncode == 0 and "ZeroDivisionError" in r.stdout

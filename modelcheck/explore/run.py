@@ -348,7 +348,7 @@ def rebuild(spec: Spec, kind: str, prop: str, init: int, steps: Sequence[int], *
         property=prop,
         initial_index=init,
         initial_state=initial,
-        steps=tuple(Step(action=action, label=spec.format_action(action), index=index, state=state)
+        steps=tuple(Step(action=action, label=step_label(spec, action), index=index, state=state)
                     for action, index, state in path),
         strategy=strategy,
         seed=seed,
@@ -407,6 +407,30 @@ def shown(spec: Spec, state: Hashable) -> Any:
         return spec.readable(state)
     except Exception as exc:
         raise spec_raised("the spec raised in readable()", exc) from exc
+
+
+def explanation(spec: Spec, name: str, state: Hashable) -> str | None:
+    """``spec.explain(name, state)`` for showing under a violation: an explanation that raises
+    is shown as such (the violation stands, its trace is still printed), one that is not a
+    str as its text."""
+    try:
+        text = spec.explain(name, state)
+    except Exception as exc:
+        return f"(the spec raised while explaining it: {type(exc).__name__}: {exc}{where(exc)})"
+    return text if text is None or isinstance(text, str) else str(text)
+
+
+def step_label(spec: Spec, action: Hashable) -> str:
+    """``spec.format_action(action)``: a step's name in traces, graphs and simulations; its
+    exception, or a result that is not a str, a one-line SpecError (as for readable())."""
+    try:
+        text = spec.format_action(action)
+    except Exception as exc:
+        raise spec_raised(f"the spec raised in format_action({action!r})", exc) from exc
+    if not isinstance(text, str):
+        raise SpecError(f"format_action({action!r}) returned a {type(text).__name__}, not a str "
+                        "(the step's name, as people read it)")
+    return text
 
 
 def spec_raised(what: str, exc: BaseException) -> SpecError:

@@ -18,7 +18,7 @@ import attrs
 from hypothesis import HealthCheck, Phase, Verbosity, given, seed as hypothesis_seed, settings
 from hypothesis.errors import Flaky
 
-from ..explore.run import Options, ProgressFn, Run, coverage_of, unhashable_error
+from ..explore.run import Options, ProgressFn, Run, coverage_of, explanation, unhashable_error
 from ..result import Result
 from ..spec import Spec, SpecError, action_kind
 from ..trace.format import trace_to_dict
@@ -214,7 +214,7 @@ def render(spec: Spec, trace: Trace) -> str:
     desc = why = None
     if trace.kind == "invariant":
         desc = type(spec).describe_property(trace.property)
-        why = spec.explain(trace.property, trace.last_state)
+        why = explanation(spec, trace.property, trace.last_state)
     return "\n".join(line.plain for line in render_trace(trace_to_dict(trace), desc, why))
 
 

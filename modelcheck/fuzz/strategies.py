@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from ..explore.run import SUCCESSORS_RAISED, initial_states
 from ..registry import spec_of
-from ..spec import Spec, SpecError, action_kind, pair_problem
+from ..spec import Spec, SpecError, action_kind, format_action, pair_problem
 from ..trace.format import encode_state
 
 __all__ = ["Failure", "Schedule", "schedules", "follow", "closest", "spec_of"]
@@ -73,10 +73,21 @@ class Schedule:
         return self.states[-1]
 
     def __repr__(self) -> str:
-        steps = ", ".join(self.spec.format_action(a) for a in self.actions)
+        steps = ", ".join(_name(self.spec, a) for a in self.actions)
         start = f"initial #{self.initial}" + (": " if steps else "")
         end = f" -> {self.failure.kind} {self.failure.property}" if self.failure else ""
         return f"Schedule({start}{steps}{end})"
+
+
+def _name(spec: Spec, action: Any) -> str:
+    """The spec's name for ``action``, or the default one where its format_action is broken:
+    for a schedule's repr (Hypothesis prints it) and shrinking's notes, which must not raise
+    (the trace's rebuild reports the broken method)."""
+    try:
+        text = spec.format_action(action)
+    except Exception:
+        text = None
+    return text if isinstance(text, str) else format_action(action)
 
 
 class NotEnabled(Exception):
@@ -157,7 +168,7 @@ def follow(spec: Spec, initial: int, actions: Sequence[Hashable], hints: Sequenc
                 return k
         k = closest(wanted, [action for action, _ in enabled]) if similar else None
         if k is None:
-            raise NotEnabled(f"step {step + 1} ({spec.format_action(wanted)}) is not enabled")
+            raise NotEnabled(f"step {step + 1} ({_name(spec, wanted)}) is not enabled")
         return k
 
     return walk(spec, initial, choose)
