@@ -21,7 +21,7 @@ A protocol author writes only a node's correct behaviour::
         def on_message(self, node, state, src, msg):
             return state._replace(got=state.got + 1), []
 
-A handler returns ``(new_state, effects)``, or None to do nothing (the message is still
+A handler returns ``(new_state, effects)`` (effects None: none), or None to do nothing (the message is still
 consumed, the timer is spent; a refused client request is not a step at all).  Effects
 are :func:`send`, :func:`broadcast`, :func:`set_timer`, :func:`cancel_timer`,
 :func:`record` (ghost history) and :func:`persist`.
@@ -616,6 +616,11 @@ class Protocol(Spec):
                             "handlers return (state, effects) or None")
         state, effects = result
         me = self.names[j]
+        if effects is None:  # (state, None): a new state and nothing else
+            effects = ()
+        elif not hasattr(effects, "__iter__"):
+            raise SpecError(f"a handler of node {me} returned the effects {effects!r}; effects are a list, "
+                            "e.g. [send(...)], or [] for none")
         sends: list = []
         timer_changes: list = []
         records: list = []

@@ -249,6 +249,10 @@ class Broken(Protocol):
             return s, [set_timer("undeclared")]
         if self.how == "single":
             return s, send("n2", Data(1))
+        if self.how == "number":
+            return s, 3
+        if self.how == "none":  # no effects: allowed, as []
+            return s._replace(value=1), None
         return s, [send("n7", Data(1))]
 
 
@@ -261,11 +265,19 @@ class BadDurable(Broken):
     ("timer", "add 'undeclared' to `timers`"),
     ("single", "effects are a list: [send(...)]"),
     ("dst", "to unknown node 'n7'"),
+    # found in review: "TypeError: 'int' object is not iterable (at protocol.py:...)"
+    ("number", "a handler of node n1 returned the effects 3; effects are a list, e.g. [send(...)], or [] for none"),
 ])
 def test_mistakes_in_handlers_are_reported_with_the_trace(how, message):
     result = modelcheck.explore(Broken(how=how), "bfs")
     assert message in result.error.error
     assert result.error.steps == ()  # raised while expanding the initial state
+
+
+def test_effects_none_are_no_effects():
+    """Found in review: ``return state, None`` was a TypeError pointing into the library."""
+    result = modelcheck.explore(Broken(how="none"), "bfs")
+    assert result.error is None and result.distinct_states == 4  # each node's timer fired or not
 
 
 def test_durable_fields_must_exist():
