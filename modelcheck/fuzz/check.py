@@ -226,8 +226,9 @@ def check_spec(spec: Spec | str, *, examples: int | None = None, max_steps: int 
 
     Raises :class:`CounterexampleFound` (an AssertionError) with the rendered, shrunk
     trace when an invariant is violated, and saves the trace under ``save_to`` (None:
-    not saved) for ``modelcheck show`` / ``modelcheck replay`` and the pytest plugin's
-    regression tests.  With ``expect_violation`` (an invariant's name, or True for
+    not saved; a relative path is from the current directory, and the pytest plugin
+    replays ``<rootdir>/counterexamples``, where its ``modelcheck_fuzz`` fixture saves)
+    for ``modelcheck show`` / ``modelcheck replay`` and the plugin's regression tests.  With ``expect_violation`` (an invariant's name, or True for
     any) it fails instead when that violation is *not* found; an expected violation is
     not saved, since the test expecting it already is its regression test.  A spec
     that raises always fails; Ctrl-C before a failure raises KeyboardInterrupt (a test
