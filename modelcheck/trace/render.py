@@ -170,9 +170,11 @@ _FROM = re.compile(rf"(?:^|[(,\s])from\s*=\s*(?P<src>{_NODE})")
 _FROM_ARG = re.compile(rf",?\s*\bfrom\s*=\s*{_NODE}\s*(?=[,)])")
 _TIMEOUT = re.compile(rf"^(?P<node>{_NODE})\s+timeout\b\s*(?P<timer>.*)$")
 _NODE_FAULT = re.compile(rf"^(?P<kind>crash|restart|recover)\s+(?P<node>{_NODE})\b.*$")
-_PARTITION = re.compile(r"^partition\b\s*(?P<sides>.*)$")
-_HEAL = re.compile(r"^heal\b")
-_TICK = re.compile(r"^tick\b\s*(?P<rest>.*)$")
+# the actor layer's words stand alone or before a space: "partition(a, b)" is a plain
+# spec's action in the default rendering, not a partition
+_PARTITION = re.compile(r"^partition(?:\s+(?P<sides>.*))?$")
+_HEAL = re.compile(r"^heal$")
+_TICK = re.compile(r"^tick(?:\s+(?P<rest>.*))?$")
 _NET_FAULT = re.compile(r"^(?P<kind>drop|dup|duplicate|lose|loss)\s+(?P<rest>.*)$")
 _NAME = re.compile(_NODE)
 
@@ -240,12 +242,12 @@ def parse_label(label: str) -> Event:
         return Event(label, kind, nodes=(m["node"],), fault=True)
     m = _PARTITION.match(text)
     if m:
-        return Event(label, "partition", nodes=tuple(_NAME.findall(m["sides"])), fault=True)
+        return Event(label, "partition", nodes=tuple(_NAME.findall(m["sides"] or "")), fault=True)
     if _HEAL.match(text):
         return Event(label, "heal", fault=True)
     m = _TICK.match(text)
     if m:
-        names = tuple(re.findall(rf"({_NODE})\s*=", m["rest"]))
+        names = tuple(re.findall(rf"({_NODE})\s*=", m["rest"] or ""))
         return Event(label, "tick", nodes=names)
     m = _NET_FAULT.match(text)
     if m:

@@ -112,3 +112,44 @@ def test_values_are_shown_bare_but_whole():
     assert format_value('a<b&"c"') == 'a<b&"c"'
     assert format_value(['a<b&"c"', "x\\y", 1, None, True]) == '[a<b&"c", x\\y, 1, null, true]'
     assert format_value({"term": 2, "log": [[1, "v1"]]}) == "{term=2, log=[[1, v1]]}"
+
+
+#: a plain spec (no actor layer) whose actions use words the actor layer's labels use
+PLAIN_WORDS = '''
+from modelcheck import Spec, invariant
+
+class Words(Spec):
+    def initial_states(self):
+        return [0]
+
+    def successors(self, s):
+        steps = [("partition", "a", "b"), ("tick",), ("heal",), ("crash", "c")]
+        return [(steps[s], s + 1)] if s < len(steps) else []
+
+    @invariant
+    def short(self, s):
+        return s < 4
+'''
+
+
+def test_a_plain_specs_actions_are_plain_steps_whatever_their_words(tmp_path):
+    """Found in review: a plain spec's action ("partition", "a", "b") was shown as a fault,
+    drawn in Mermaid with invented participants a and b, and marked a fault in the page."""
+    import json
+
+    (tmp_path / "words.py").write_text(PLAIN_WORDS)
+    r = modelcheck("explore", "./words.py", cwd=tmp_path)
+    assert r.returncode == 1, r.stderr
+    assert "partition(a, b)" in r.stdout and "[fault]" not in r.stdout
+    (saved,) = (tmp_path / "counterexamples").glob("*.json")
+    text = modelcheck("show", saved, cwd=tmp_path).stdout
+    assert "crash(c)" in text and "[fault]" not in text
+    chart = modelcheck("show", saved, "--format", "mermaid", cwd=tmp_path).stdout
+    participants_drawn = [line.split()[1] for line in chart.splitlines() if line.strip().startswith("participant")]
+    assert participants_drawn == ["spec"] and "⚡" not in chart, chart
+    page = tmp_path / "t.html"
+    assert modelcheck("show", saved, "--format", "html", "-o", page, cwd=tmp_path).returncode == 0
+    html = page.read_text()
+    assert '"fault": false' in html and '"fault": true' not in html
+    simulated = modelcheck("simulate", "./words.py", "--steps", "4", "--seed", "1", cwd=tmp_path).stdout
+    assert "partition(a, b)" in simulated and "[fault]" not in simulated
