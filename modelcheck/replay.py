@@ -47,6 +47,8 @@ class Replay:
     step: int | None = None  # the step (1-based; 0 = initial state) where it diverged
     #: the first step (0: the initial state) whose state differs from the recorded one, if any
     differs_from: int | None = None
+    #: diverged because the spec raised (a bug of its own, not a trace gone out of date)
+    raised: bool = False
 
     @property
     def exit_code(self) -> int:
@@ -135,7 +137,7 @@ def replay(data: dict[str, Any], spec: Spec | None = None) -> Replay:
     try:
         initial = list(spec.initial_states())
     except Exception as exc:
-        return Replay("diverged", describe_exception(exc, "the spec raised on its initial states"), 0)
+        return Replay("diverged", describe_exception(exc, "the spec raised on its initial states"), 0, raised=True)
     recorded = data["initial"]["state"]
     try:
         picks = _meant(spec, list(enumerate(initial)), recorded)
@@ -144,13 +146,13 @@ def replay(data: dict[str, Any], spec: Spec | None = None) -> Replay:
         # every reading of the trace: (state, the first step whose state is not the recorded one)
         readings = [(initial[k], _differs(spec, initial[k], recorded, 0)) for k in picks]
     except Exception as exc:  # readable() raising on an initial state
-        return Replay("diverged", describe_exception(exc, "the spec raised on its initial states"), 0)
+        return Replay("diverged", describe_exception(exc, "the spec raised on its initial states"), 0, raised=True)
     lost: Replay | None = None  # the first reading that stopped running: a diverged outcome
     for n, step in enumerate(data["steps"], 1):
         found: list = []
         met: set = set()
         for state, differs in readings:
-            why = None
+            why, raised = None, False
             try:
                 enabled = list(spec.successors(state))
                 same = [(j, t) for j, (action, t) in enumerate(enabled) if _label(spec, action) == step["action"]]
@@ -170,9 +172,9 @@ def replay(data: dict[str, Any], spec: Spec | None = None) -> Replay:
                                 return Replay("diverged", f"step {n} ({step['action']}): more than {READINGS:,} "
                                               "ways to read the trace so far (transitions that look alike)", n)
             except Exception as exc:  # the spec (its successors, labels, readable) raised here
-                why = describe_exception(exc, f"step {n}: the spec raised")
+                why, raised = describe_exception(exc, f"step {n}: the spec raised"), True
             if why is not None and lost is None:
-                lost = Replay("diverged", why, n)
+                lost = Replay("diverged", why, n, raised=raised)
         if not found:
             return lost or Replay("diverged", f"step {n} ({step['action']}): no reading of the trace goes on", n)
         readings = found
@@ -235,7 +237,7 @@ def _verdict(spec: Spec, data: dict[str, Any], state: Any) -> Replay:
         try:
             enabled = list(spec.successors(state))
         except Exception as exc:  # another error than a deadlock: not the recorded bug
-            return Replay("diverged", describe_exception(exc, f"after {n_steps(n)} the spec raised"), n)
+            return Replay("diverged", describe_exception(exc, f"after {n_steps(n)} the spec raised"), n, raised=True)
         if not enabled:
             return Replay("reproduced", f"still deadlocked after {n_steps(n)}")
         return Replay("fixed", f"no longer deadlocked after {n_steps(n)}")
@@ -245,7 +247,8 @@ def _verdict(spec: Spec, data: dict[str, Any], state: Any) -> Replay:
     try:
         holds = checks[prop](state)
     except Exception as exc:
-        return Replay("diverged", describe_exception(exc, f"after {n_steps(n)} the spec raised checking {prop}"), n)
+        return Replay("diverged", describe_exception(exc, f"after {n_steps(n)} the spec raised checking {prop}"), n,
+                      raised=True)
     if holds is None:  # as explore refuses it: a forgotten return is no verdict
         return Replay("diverged", f"{prop} returned None after {n_steps(n)} (a missing return?)", n)
     holds = bool(holds)
@@ -302,4 +305,4 @@ def _error_verdict(spec: Spec, recorded: str, state: Any, n: int) -> Replay:
     now = describe_exception(exc, "the spec raised while " + (f"checking {got_prop}" if got_prop
                                                               else "computing successors"))
     return Replay("diverged", f"after {n_steps(n)} the spec raises another error than recorded: now {now}; "
-                  f"recorded: {recorded or 'no message'}", n)
+                  f"recorded: {recorded or 'no message'}", n, raised=True)

@@ -19,8 +19,9 @@
   - anything else (what ``modelcheck_fuzz`` saves) is a regression test of a real bug: it
     fails with "the bug is still there: ..." while the trace reproduces, passes once the bug
     is fixed (its steps, found by their labels, no longer end in the violation, whatever
-    states they pass through now), and is skipped when the spec changed so that its steps
-    no longer run (it says nothing any more: record it again or delete it).
+    states they pass through now), fails when the spec now raises on its steps (another
+    bug), and is skipped when the spec changed so that its steps no longer run (it says
+    nothing any more: record it again or delete it).
 
   Opt out with ``--modelcheck-no-replay`` or ``modelcheck_replay = false``
   in the ini file.  The files are added when pytest runs its default paths (no paths given);
@@ -154,6 +155,9 @@ class CounterexampleItem(pytest.Item):
         if outcome.outcome == "reproduced":
             raise ReplayFailed(f"{name}: the bug is still there: {outcome.message}\n"
                                f"  (modelcheck show {self.path})")
+        if outcome.raised:  # not a trace gone out of date: a bug of the spec's own, met on its steps
+            raise ReplayFailed(f"{name}: the spec now raises on the trace's steps: {outcome.message}\n"
+                               f"  (modelcheck replay {self.path})")
         if outcome.outcome == "diverged":
             pytest.skip(f"{name}: the spec changed under the trace, which no longer tests anything "
                         f"({outcome.message}); record it again or delete the file")

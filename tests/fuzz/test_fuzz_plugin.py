@@ -134,7 +134,10 @@ def test_the_fixture_reports_a_spec_that_raises_as_a_failed_test(pytester):
     result.stdout.no_fnmatch_line("*while generating*")  # not an error inside Hypothesis's data generation
 
 
-def test_a_counterexample_whose_spec_now_raises_is_skipped_in_one_message(pytester):
+def test_a_counterexample_whose_spec_now_raises_fails_in_one_message(pytester):
+    """A spec raising on a trace's steps is a bug of its own, not a trace gone out of date: the
+    regression test fails (a review found a fix that raised another error left it skipped and
+    the suite green)."""
     pytester.path.joinpath("flip.py").write_text(FLIP.format(start="return [0]"))
     pytester.makepyfile("""
         def test_flip(modelcheck_fuzz):
@@ -143,9 +146,9 @@ def test_a_counterexample_whose_spec_now_raises_is_skipped_in_one_message(pytest
     pytester.runpytest().assert_outcomes(failed=1)  # saves the error trace under counterexamples/
     (path,) = (pytester.path / "counterexamples").glob("*.json")
     pytester.path.joinpath("flip.py").write_text(FLIP.format(start='raise KeyError("no initial")'))
-    result = pytester.runpytest("-rs", f"counterexamples/{path.name}")
-    result.assert_outcomes(skipped=1)  # not a known-bug variant: diverged says nothing any more
-    result.stdout.fnmatch_lines([f"SKIPPED * {path.name}: the spec changed under the trace*the spec raised on its "
+    result = pytester.runpytest(f"counterexamples/{path.name}")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines([f"{path.name}: the spec now raises on the trace's steps: the spec raised on its "
                                  "initial states: KeyError: 'no initial' (at flip.py:6 in initial_states)*"])
     result.stdout.no_fnmatch_line("*Traceback*")
     result.stdout.no_fnmatch_line("*raise KeyError*")
@@ -179,6 +182,8 @@ REPLAYED = {  # (kind, outcome): what the replay test does and says
     ("real bug", "diverged"): ("skipped", ["SKIPPED * counter-bounded-*.json: the spec changed under the trace, "
                                            "which no longer tests anything (step 1 (Inc) is no longer enabled: 1 "
                                            "enabled there: Add); record it again or delete the file"]),
+    ("real bug", "raises"): ("failed", ["counter-bounded-*.json: the spec now raises on the trace's steps: after 2 "
+                                        "steps the spec raised checking bounded: ZeroDivisionError*"]),
     ("known bug", "reproduced"): ("passed", []),
     ("known bug", "fixed"): ("failed", ["counter-bounded-*.json no longer reproduces: fixed: the trace replays, "
                                         "but bounded now holds in its last state",
@@ -209,7 +214,8 @@ def test_a_real_bug_fails_until_fixed_a_known_bug_variant_must_reproduce(pyteste
     assert len(list((pytester.path / "counterexamples").glob("counter-bounded-*.json"))) == 1
     changed = {"reproduced": (1, 0 if kind == "known bug" else -1, "Inc"), "fixed": (1, 1, "Inc"),
                "fixed, states changed": (0, 0, "Inc"),  # Inc no longer moves the counter
-               "diverged": (1, 0, "Add")}[outcome]  # the trace's Inc is gone
+               "diverged": (1, 0, "Add"),  # the trace's Inc is gone
+               "raises": (1, "1 // 0", "Inc")}[outcome]  # a "fix" that raises: another bug
     spec.write_text(COUNTER.format(stride=changed[0], slack=changed[1], action=changed[2]))
     result = pytester.runpytest("-rs", "counterexamples")
     verdict, lines = REPLAYED[kind, outcome]
