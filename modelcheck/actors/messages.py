@@ -15,7 +15,9 @@ of different kinds sort by kind, and a counterexample file shows
 
 Messages in flight are kept sorted (that is what makes successor order deterministic
 across processes), so the values of one field must be mutually orderable: do not mix
-``None`` and ints in one field.
+``None`` and ints in one field.  Frozensets are fine: once a message holding one is sent,
+the network sorts by :func:`~modelcheck.actors.network.order_key` (each set as its sorted
+items), since ``<`` between sets means subset and would order one bag two ways.
 """
 
 from __future__ import annotations

@@ -48,7 +48,7 @@ import attrs
 from ..spec import MEMO_LIMIT, Spec, SpecError, find_unhashable, rename
 from .faults import Faults, format_split, parse_split
 from .messages import format_call, format_message, message_kind
-from .network import network_for
+from .network import has_frozenset, network_for
 
 __all__ = [
     "Protocol",
@@ -410,7 +410,7 @@ class Protocol(Spec):
         c = Cluster(self._fresh, self._per_node(() for _ in self.names), self._net.empty, _EMPTY, fstate, disk,
                     _EMPTY if self._requests else None)
         for j in self._correct_idx:
-            c = self._apply(c, j, self._outcome(j, self.on_start(self.names[j], c.nodes[j])), c.network,
+            c = self._apply(c, j, self._outcome(j, self.on_start(self.names[j], c.nodes[j]), c.nodes[j]), c.network,
                             c.timers[j])
         return [c]
 
@@ -493,7 +493,7 @@ class Protocol(Spec):
                     result = self.on_request(me, nodes[j], req)
                     if result is not None:
                         append((("request " + message_kind(req), me, req),
-                                apply(after, j, self._outcome(j, result), net, timers[j])))
+                                apply(after, j, self._outcome(j, result, nodes[j]), net, timers[j])))
         # Byzantine nodes
         for b in self.byzantine_nodes:
             for msg in self.byzantine_messages(b, c) or ():
@@ -549,7 +549,8 @@ class Protocol(Spec):
             me = names[j]
             if me in crashed:
                 after = c._replace(faults=fstate._replace(crashed=crashed - {me}))
-                append((("restart", me), self._apply(after, j, self._outcome(j, self.on_start(me, nodes[j])), net, ())))
+                append((("restart", me), self._apply(after, j, self._outcome(j, self.on_start(me, nodes[j]), nodes[j]),
+                                                      net, ())))
         if fstate.cut is None:
             if fstate.partitions < faults.partitions:
                 for a, b, cut in self._splits:
@@ -595,9 +596,9 @@ class Protocol(Spec):
         try:
             found = memo.get(args, memo)
         except TypeError:  # an unhashable node state: reported where the state is hashed
-            return self._outcome(self._index[args[0]], handler(*args))
+            return self._outcome(self._index[args[0]], handler(*args), args[1])
         if found is memo:
-            found = self._outcome(self._index[args[0]], handler(*args))
+            found = self._outcome(self._index[args[0]], handler(*args), args[1])
             if len(memo) >= HANDLER_MEMO:
                 memo.clear()
             memo[args] = found
@@ -605,10 +606,11 @@ class Protocol(Spec):
 
     # -- applying a handler's result ----------------------------------------------------
 
-    def _outcome(self, j: int, result: Any) -> tuple | None:
+    def _outcome(self, j: int, result: Any, old: Any) -> tuple | None:
         """Node ``j``'s handler result ``(state, effects)`` (or None) checked and sorted out
         once, so that applying it again in other clusters does no work twice:
-        ``(state, envelopes sent, timer changes, ghost items, persist?)``."""
+        ``(state, envelopes sent, timer changes, ghost items, persist?)``; ``old`` is the
+        state the handler was given."""
         if result is None:
             return None
         if result.__class__ is not tuple or len(result) != 2:
@@ -616,6 +618,10 @@ class Protocol(Spec):
                             "handlers return (state, effects) or None")
         state, effects = result
         me = self.names[j]
+        if state.__class__ is not old.__class__ and isinstance(old, tuple) and isinstance(state, tuple) and state == old:
+            raise SpecError(f"node {me} went from {old!r} to {state!r}, which are equal: a state's class is not "
+                            "part of what it is (two NamedTuples with equal fields are equal tuples), so the "
+                            "search would take them for one state; tell them apart by a field (e.g. role)")
         if effects is None:  # (state, None): a new state and nothing else
             effects = ()
         elif not hasattr(effects, "__iter__"):
@@ -650,6 +656,8 @@ class Protocol(Spec):
             else:
                 raise SpecError(f"node {me} returned an unknown effect {e!r}; use send, "
                                 "broadcast, set_timer, cancel_timer, record or persist")
+        if sends and not self._net.keyed and any(has_frozenset(env[2]) for env in sends):
+            self._net.keyed = True  # see Unordered: sets have no total order
         return (state, tuple(sends), tuple(timer_changes), frozenset(records) if records else None,
                 persists and self._explicit)
 
@@ -751,7 +759,7 @@ class Protocol(Spec):
             fstate = FaultState(rename(fstate.crashed, renaming, memo), fstate.crashes, cut,
                                 fstate.partitions, move(fstate.clocks))
         if memo is None:
-            network = tuple(sorted(rename(env, renaming) for env in net))
+            network = self._net.ordered(rename(env, renaming) for env in net)
         else:  # networks seldom recur whole, but their envelopes do: look each one up (rename's
             # own memo lookup, inlined: this runs for every envelope of every orbit key computed)
             get = memo.get
@@ -761,8 +769,7 @@ class Protocol(Spec):
                 if out is None or out.__class__ is not env.__class__:
                     out = rename(env, renaming, memo)
                 items.append(out)
-            items.sort()
-            network = tuple(items)
+            network = self._net.ordered(items)
         return Cluster(move(nodes), move(timers), network, rename(ghost, renaming, memo), fstate, move(disk),
                        None if issued is None else rename(issued, renaming, memo))
 

@@ -104,6 +104,11 @@ def check_contract(spec: Spec, state: Any, *, visited: bool = True) -> None:
                             "holding it are never visited once; use None or a flag instead")
         if not visited:
             continue
+        if a.__class__ is not state.__class__ and isinstance(a, tuple) and isinstance(state, tuple) and a == state:
+            raise SpecError(f"spec {spec.title!r}: its transition #{n} goes from {state!r} to {a!r}, which are "
+                            "equal: a state's class is not part of what it is (two named tuples with equal "
+                            "fields are equal tuples), so the search would take them for one state; tell "
+                            "them apart by a field")
         try:
             if hash(a) != hash(b):
                 raise SpecError(f"spec {spec.title!r}: two equal states have different hashes: "

@@ -4,12 +4,15 @@ with a shortest trace.  State counts are checked against a hand-written BFS."""
 
 from __future__ import annotations
 
+import itertools
 from collections import deque
 
 import pytest
+from models import reachable
 from protocols import Stream
 
 import modelcheck
+from modelcheck.actors import send, set_timer
 
 
 def stream_bfs(count: int, fifo: bool, drop: bool, dup: bool) -> int:
@@ -109,3 +112,105 @@ def test_unordered_network_is_a_multiset_and_a_set_under_dup():
         (("n1", "n2", ("x", "y", "x")),)
     # equal copies in a bag are delivered by one transition only
     assert [d[:3] for d in Unordered.deliverable((m, m))] == [m]
+
+
+class Tagged(modelcheck.Message):
+    tags: frozenset
+
+
+class Answer(modelcheck.Message):
+    tags: frozenset
+
+
+class Sets(modelcheck.Protocol):
+    """n1's timers a and b each send n2 a message holding a frozenset ({1}, {2}); with
+    ``reply`` n2 answers each with the same set.  Found in review: frozensets have no total
+    order (``<`` is subset), so the bag "both in flight" was two tuples by send order, and
+    under ``dup`` (a set of messages) copies piled up without end."""
+
+    name = "sets"
+    nodes = modelcheck.Param(2)
+    reply = modelcheck.Param(False)
+    timers = ("a", "b")
+    messages = (Tagged, Answer)
+
+    def init(self, node):
+        return 0
+
+    def on_start(self, node, s):
+        return (s, [set_timer("a"), set_timer("b")]) if node == "n1" else (s, [])
+
+    def on_timer(self, node, s, timer):
+        return s, [send("n2", Tagged(frozenset({1 if timer == "a" else 2})))]
+
+    def on_message(self, node, s, src, msg):
+        return (s, [send("n1", Answer(msg.tags))]) if self.reply and node == "n2" else None
+
+    @modelcheck.invariant
+    def fine(self, c):
+        return True
+
+
+@pytest.mark.parametrize("reply, faults, count", [
+    (False, None, 9),  # per message: timer not fired, in flight, delivered
+    (True, None, 16),  # ..., answer in flight, answer delivered
+    (True, "dup", 25),  # per message: not sent, or any of {message, answer} in flight: 1 + 4
+])
+def test_messages_holding_frozensets_are_one_bag_whatever_the_order_sent(reply, faults, count):
+    spec = Sets(reply=reply, faults=faults) if faults else Sets(reply=reply)
+    r = modelcheck.explore(spec, "bfs", max_states=1000)
+    assert r.complete and r.distinct_states == count
+
+
+def test_the_network_keeps_one_order_for_any_order_of_sends():
+    from modelcheck.actors.network import Unordered
+
+    envs = [("n1", "n2", Tagged(frozenset({k}))) for k in (3, 1, 2)] + [("n1", "n2", Tagged(frozenset({1, 2})))]
+    for unique in (False, True):
+        net = Unordered(unique)
+        net.keyed = True
+        seen = set()
+        for order in itertools.permutations(envs):
+            bag = net.empty
+            for env in order:
+                bag = net.add(bag, [env])
+            seen.add(bag)
+            assert net.add(net.empty, list(order)) == bag and net.ordered(order) == bag
+        assert len(seen) == 1
+
+
+def test_under_dup_a_lost_message_leaves_no_equal_neighbours_in_a_fifo_queue():
+    """Found in review: n1 sends M1, M2, M1 on one link; losing M2 left (M1, M1), which under
+    ``dup`` (equal neighbours collapse) is the state (M1) again: 26 states where an independent
+    BFS of the review counts 25."""
+    spec = ThreeSends(faults="fifo,dup,drop")
+    r = modelcheck.explore(spec, "bfs")
+    assert r.complete and r.distinct_states == 25
+    for c in reachable(spec):
+        for _, _, queue in c.network:
+            assert all(a != b for a, b in zip(queue, queue[1:])), queue
+
+
+class ThreeSends(modelcheck.Protocol):
+    """n1's timers a, b, c send n2 messages holding {1}, {2}, {1}, in the order they fire."""
+
+    name = "three-sends"
+    nodes = modelcheck.Param(2)
+    timers = ("a", "b", "c")
+    messages = (Tagged,)
+
+    def init(self, node):
+        return 0
+
+    def on_start(self, node, s):
+        return (s, [set_timer("a"), set_timer("b"), set_timer("c")]) if node == "n1" else (s, [])
+
+    def on_timer(self, node, s, timer):
+        return s, [send("n2", Tagged(frozenset({2 if timer == "b" else 1})))]
+
+    def on_message(self, node, s, src, msg):
+        return None
+
+    @modelcheck.invariant
+    def fine(self, c):
+        return True

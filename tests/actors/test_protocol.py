@@ -366,3 +366,40 @@ def test_handlers_may_return_effects_as_any_iterable():
         generating = explore(Generating(faults=faults) if faults else Generating(), "bfs")
         assert (generating.distinct_states, generating.transitions) == (plain.distinct_states, plain.transitions)
         assert generating.invariants == plain.invariants
+
+
+class Idle(NamedTuple):
+    x: int
+
+
+class Busy(NamedTuple):
+    x: int
+
+
+class TwoClasses(Protocol):
+    """Idle(0) --t--> Busy(0) --t--> records "bad": found in review to say "no violation",
+    since Busy(0) == Idle(0) (equal tuples) merged the two states (and their handler results)."""
+
+    nodes = Param(1)
+    timers = ("t",)
+
+    def init(self, node):
+        return Idle(0)
+
+    def on_start(self, node, s):
+        return s, [set_timer("t")]
+
+    def on_timer(self, node, s, timer):
+        if isinstance(s, Idle):
+            return Busy(0), [set_timer("t")]
+        return s, [record("bad")]
+
+    @invariant
+    def never_bad(self, c):
+        return "bad" not in c.ghost
+
+
+def test_node_states_of_two_classes_with_equal_fields_are_refused():
+    result = modelcheck.explore(TwoClasses(), "bfs")
+    assert result.error is not None and not result.violations
+    assert "node n1 went from Idle(x=0) to Busy(x=0), which are equal" in result.error.error

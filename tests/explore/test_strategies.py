@@ -576,3 +576,34 @@ def test_keep_going_finds_a_violation_beyond_another_in_every_strategy(strategy)
     assert r.invariants == {"below_two": VIOLATED, "below_four": VIOLATED}
     r = explore(_TwoLimits(), strategy, depth=10, seed=1 if strategy == "random" else None)
     assert [t.property for t in r.violations] == ["below_two"]
+
+
+class _Idle(NamedTuple):
+    x: int
+
+
+class _Busy(NamedTuple):
+    x: int
+
+
+class _Classes(Spec):
+    """Idle(0) -> Busy(0) -> Busy(1): the second state equals the first as a tuple."""
+
+    def initial_states(self):
+        return [_Idle(0)]
+
+    def successors(self, s):
+        if isinstance(s, _Idle):
+            return [("Start", _Busy(0))]
+        return [("Step", _Busy(1))] if s.x == 0 else []
+
+    @invariant
+    def small(self, s):
+        return s.x < 1
+
+
+def test_a_successor_equal_to_its_state_but_of_another_class_is_refused():
+    """Found in review (for node states): named tuples of two classes with equal fields are
+    equal, so the search merged them and said "no violation"."""
+    with pytest.raises(SpecError, match=r"its transition #0 goes from _Idle\(x=0\) to _Busy\(x=0\), which are equal"):
+        explore(_Classes(), "bfs")
