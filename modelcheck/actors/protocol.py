@@ -835,6 +835,11 @@ class Protocol(Spec):
     # -- presentation --------------------------------------------------------------------
 
     def _kinds_of(self, msg: Any) -> tuple[str, str, str, str]:
+        """A message's action kinds, remembered by class.  Where this process meets the class
+        first in a network (a resumed or parallel search meets messages it did not send), a
+        frozenset in it turns on the network's total order, as sending one does."""
+        if not self._net.keyed and has_frozenset(msg):
+            self._net.keyed = True
         kind = message_kind(msg)
         found = (f"deliver {kind}", f"dup {kind}", f"drop {kind}", f"byzantine {kind}")
         if msg.__class__ not in (tuple, str):
