@@ -397,8 +397,9 @@ def _report(spec: Any, result: Any, as_json: bool, out_dir: str, no_save: bool) 
                 break
     save_error = save_error or result.stats.get("checkpoint_error")
     # a file that could not be written is the tool's failure (2), unless the run found a
-    # violation: its verdict (1) stands, and the counterexample is printed in full above
-    code = result.exit_code if not save_error or result.exit_code != 0 else EXIT_USAGE
+    # violation: its verdict (1) stands, and the counterexample is printed in full above;
+    # after Ctrl-C too (130 would send a script on to resume a checkpoint never saved)
+    code = result.exit_code if not save_error or result.exit_code in (1, 2) else EXIT_USAGE
     if as_json:
         try:
             with too_deep("cannot write the result as JSON"):

@@ -250,7 +250,7 @@ def _verdict(spec: Spec, data: dict[str, Any], state: Any) -> Replay:
         return Replay("diverged", describe_exception(exc, f"after {n_steps(n)} the spec raised checking {prop}"), n,
                       raised=True)
     if holds is None:  # as explore refuses it: a forgotten return is no verdict
-        return Replay("diverged", f"{prop} returned None after {n_steps(n)} (a missing return?)", n)
+        return Replay("diverged", f"{prop} returned None after {n_steps(n)} (a missing return?)", n, raised=True)
     holds = bool(holds)
     if kind == "invariant":
         if holds:

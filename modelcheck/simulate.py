@@ -22,6 +22,7 @@ from typing import Any, Iterator
 import attrs
 
 from .registry import reference
+from .explore.contract import returned_none
 from .explore.run import explanation, initial_states, shown, spec_raised, step_label
 from .spec import Spec, SpecError
 from .styled import Line
@@ -157,9 +158,12 @@ def _broken(invariants: list, state: Any, where: str) -> tuple[str, ...]:
 
 def _check(kind: str, name: str, check: Any, state: Any, where: str) -> bool:
     try:
-        return check(state)
+        verdict = check(state)
     except Exception as exc:
         raise spec_raised(f"the spec raised while checking {kind} {name} in {where}", exc) from exc
+    if verdict is None:
+        raise returned_none(kind, name)
+    return verdict
 
 
 def _about(sim: Simulation, name: str) -> str:

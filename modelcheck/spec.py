@@ -464,8 +464,8 @@ def rename(obj: Any, table: Mapping[Hashable, Hashable], memo: dict | None = Non
     if isinstance(obj, tuple):
         items = [rename(x, table, memo) for x in obj]
         out = tuple(items) if cls is tuple else tuple.__new__(cls, items)
-    elif isinstance(obj, frozenset):
-        out = frozenset(rename(x, table, memo) for x in obj)
+    elif isinstance(obj, frozenset):  # of its own class (a message's sets are ComparableSets)
+        out = cls(rename(x, table, memo) for x in obj)
     elif attrs.has(cls):
         out = attrs.evolve(obj, **{f.name: rename(getattr(obj, f.name), table, memo)
                                    for f in attrs.fields(cls) if f.init})

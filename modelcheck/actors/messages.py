@@ -15,9 +15,9 @@ of different kinds sort by kind, and a counterexample file shows
 
 Messages in flight are kept sorted (that is what makes successor order deterministic
 across processes), so the values of one field must be mutually orderable: do not mix
-``None`` and ints in one field.  Frozensets are fine: once a message holding one is sent,
-the network sorts by :func:`~modelcheck.actors.network.order_key` (each set as its sorted
-items), since ``<`` between sets means subset and would order one bag two ways.
+``None`` and ints in one field.  Frozensets are fine: a message's sets are sent as
+:class:`ComparableSet`, since ``<`` between frozensets means subset and would order one
+bag two ways.
 """
 
 from __future__ import annotations
@@ -25,13 +25,69 @@ from __future__ import annotations
 from operator import itemgetter
 from typing import Any, ClassVar
 
-__all__ = ["Message", "format_value", "format_message", "format_call", "message_kind"]
+__all__ = ["Message", "ComparableSet", "comparable", "format_value", "format_message", "format_call", "message_kind"]
 
 
 class _MessageMeta(type):
     def __new__(mcls, name: str, bases: tuple, ns: dict[str, Any], **kw: Any):
         ns.setdefault("__slots__", ())
         return super().__new__(mcls, name, bases, ns, **kw)
+
+
+class ComparableSet(frozenset):
+    """A frozenset ordered by its sorted items (each ranked by its type's name, then its value),
+    a total order where frozenset's ``<`` is subset.  Equal to, hashing as and shown as the
+    frozenset of the same items; operations on it give plain frozensets.  The actor layer
+    sends messages' sets as these (:func:`comparable`), so that one bag of messages in flight
+    is always one sorted tuple."""
+
+    __slots__ = ("_order",)
+
+    def _key(self) -> tuple:
+        try:
+            return self._order
+        except AttributeError:
+            self._order = tuple(sorted((type(x).__name__, x) for x in self))
+            return self._order
+
+    def __lt__(self, other: Any) -> bool:
+        return self._key() < _as_comparable(other)._key() if isinstance(other, frozenset) else NotImplemented
+
+    def __le__(self, other: Any) -> bool:
+        return self._key() <= _as_comparable(other)._key() if isinstance(other, frozenset) else NotImplemented
+
+    def __gt__(self, other: Any) -> bool:
+        return self._key() > _as_comparable(other)._key() if isinstance(other, frozenset) else NotImplemented
+
+    def __ge__(self, other: Any) -> bool:
+        return self._key() >= _as_comparable(other)._key() if isinstance(other, frozenset) else NotImplemented
+
+    def __repr__(self) -> str:
+        return repr(frozenset(self))
+
+
+def _as_comparable(value: frozenset) -> ComparableSet:
+    return value if isinstance(value, ComparableSet) else ComparableSet(value)
+
+
+def has_frozenset(value: Any) -> bool:
+    """Whether ``value`` holds a plain frozenset at any depth of its tuples and sets."""
+    cls = value.__class__
+    if cls is frozenset:
+        return True
+    if isinstance(value, tuple) or cls is ComparableSet:
+        return any(has_frozenset(v) for v in value)
+    return False
+
+
+def comparable(value: Any) -> Any:
+    """``value`` (a message) with every frozenset in it, at any depth, a :class:`ComparableSet`."""
+    if isinstance(value, frozenset):
+        return ComparableSet(comparable(v) for v in value)
+    if isinstance(value, tuple) and has_frozenset(value):
+        items = [comparable(v) for v in value]
+        return tuple(items) if value.__class__ is tuple else tuple.__new__(value.__class__, items)
+    return value
 
 
 class Message(tuple, metaclass=_MessageMeta):

@@ -27,34 +27,10 @@ from __future__ import annotations
 from bisect import bisect_right
 from typing import Any, Iterator
 
-__all__ = ["Unordered", "Fifo", "network_for", "has_frozenset", "order_key"]
+__all__ = ["Unordered", "Fifo", "network_for"]
 
 # Envelopes are plain tuples: named records (a tuple subclass) cost 10% of raft-election's
 # throughput, measured, and the action labels already say who sent what to whom.
-
-
-def has_frozenset(value: Any) -> bool:
-    """Whether ``value`` (a message) holds a frozenset at any depth of its tuples."""
-    if value.__class__ is frozenset:
-        return True
-    return isinstance(value, tuple) and any(has_frozenset(v) for v in value)
-
-
-def order_key(value: Any) -> Any:
-    """A total order for values that hold frozensets (``<`` between sets means subset, so
-    sorting them depends on the order they came in): each frozenset becomes the sorted tuple
-    of its items' keys.  Values without frozensets are their own key, so the order among
-    them is the plain one."""
-    if value.__class__ is frozenset:
-        keys = [order_key(v) for v in value]
-        try:
-            keys.sort()
-        except TypeError:  # items of several types: an order all the same
-            keys.sort(key=lambda k: (type(k).__name__, repr(k)))
-        return tuple(keys)
-    if isinstance(value, tuple) and has_frozenset(value):
-        return tuple(order_key(v) for v in value)
-    return value
 
 
 class Unordered:
@@ -66,28 +42,19 @@ class Unordered:
 
     def __init__(self, unique: bool = False) -> None:
         self.unique = unique
-        #: sorted by :func:`order_key`, which the protocol turns on once a message holding a
-        #: frozenset is sent (before that, no network held one, and the key orders the others
-        #: as they were): the same bag must always be the same tuple
-        self.keyed = False
-
-    def ordered(self, envelopes: Any) -> tuple:
-        """``envelopes`` as this network keeps them."""
-        return tuple(sorted(envelopes, key=order_key if self.keyed else None))
 
     def add(self, net: tuple, envelopes: list) -> tuple:
-        key = order_key if self.keyed else None
         if len(envelopes) == 1:
             env = envelopes[0]
-            i = bisect_right(net, env) if key is None else bisect_right(net, key(env), key=key)
+            i = bisect_right(net, env)
             if self.unique and i and net[i - 1] == env:
                 return net
             return net[:i] + (env,) + net[i:]
         if self.unique:
-            return tuple(sorted(set(net).union(envelopes), key=key))
+            return tuple(sorted(set(net).union(envelopes)))
         merged = list(net)
         merged += envelopes
-        merged.sort(key=key)
+        merged.sort()
         return tuple(merged)
 
     @staticmethod
@@ -118,14 +85,9 @@ class Fifo:
 
     name = "fifo"
     empty: tuple = ()
-    keyed = False  # links are sorted by (src, dst), which no two share: messages are never compared
 
     def __init__(self, unique: bool = False) -> None:
         self.unique = unique
-
-    @staticmethod
-    def ordered(links: Any) -> tuple:
-        return tuple(sorted(links))
 
     def add(self, net: tuple, envelopes: list) -> tuple:
         links = {(s, d): q for s, d, q in net}

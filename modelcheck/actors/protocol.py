@@ -47,8 +47,8 @@ import attrs
 
 from ..spec import MEMO_LIMIT, Spec, SpecError, find_unhashable, rename
 from .faults import Faults, format_split, parse_split
-from .messages import format_call, format_message, message_kind
-from .network import has_frozenset, network_for
+from .messages import comparable, format_call, format_message, has_frozenset, message_kind
+from .network import network_for
 
 __all__ = [
     "Protocol",
@@ -392,6 +392,7 @@ class Protocol(Spec):
         self._tick_table: dict = {}
         # handlers are pure, and the same (node state, message) pairs recur in many states
         self._message_memo: dict = {}
+        self._state_classes: dict[int, type] = {}  # node states' named-tuple classes, by size
         self._timer_memo: dict = {}
         # obsolete(): only where a protocol defines it, on unordered networks
         self._prunes = type(self).obsolete is not Protocol.obsolete and self._unordered
@@ -606,6 +607,21 @@ class Protocol(Spec):
 
     # -- applying a handler's result ----------------------------------------------------
 
+    def _one_class_per_size(self, state: Any) -> None:
+        """Refuse node states of two named-tuple classes with as many fields: equal fields make
+        them equal tuples (a class is not part of a tuple's value), so the search would take
+        ``Idle(0)`` and ``Busy(0)`` for one state, and one's handler results for the other's."""
+        fields = getattr(state.__class__, "_fields", None)
+        if fields is None or not isinstance(state, tuple):
+            return
+        other = self._state_classes.setdefault(len(fields), state.__class__)
+        if other is not state.__class__:
+            size = f"{len(fields)} field" + "s" * (len(fields) != 1)
+            raise SpecError(f"node states {other.__name__} and {state.__class__.__name__} are named tuples of "
+                            f"{size}: with equal fields they are equal tuples (a class is not part "
+                            "of a tuple's value), so the search would take one for the other; use one class "
+                            "with a field telling them apart (e.g. role)")
+
     def _outcome(self, j: int, result: Any, old: Any) -> tuple | None:
         """Node ``j``'s handler result ``(state, effects)`` (or None) checked and sorted out
         once, so that applying it again in other clusters does no work twice:
@@ -618,10 +634,9 @@ class Protocol(Spec):
                             "handlers return (state, effects) or None")
         state, effects = result
         me = self.names[j]
-        if state.__class__ is not old.__class__ and isinstance(old, tuple) and isinstance(state, tuple) and state == old:
-            raise SpecError(f"node {me} went from {old!r} to {state!r}, which are equal: a state's class is not "
-                            "part of what it is (two NamedTuples with equal fields are equal tuples), so the "
-                            "search would take them for one state; tell them apart by a field (e.g. role)")
+        if state.__class__ is not old.__class__:
+            for value in (old, state):
+                self._one_class_per_size(value)
         if effects is None:  # (state, None): a new state and nothing else
             effects = ()
         elif not hasattr(effects, "__iter__"):
@@ -656,8 +671,8 @@ class Protocol(Spec):
             else:
                 raise SpecError(f"node {me} returned an unknown effect {e!r}; use send, "
                                 "broadcast, set_timer, cancel_timer, record or persist")
-        if sends and not self._net.keyed and any(has_frozenset(env[2]) for env in sends):
-            self._net.keyed = True  # see Unordered: sets have no total order
+        if sends:  # sets in a message get a total order: the network keeps messages sorted
+            sends = [env if not has_frozenset(env[2]) else (env[0], env[1], comparable(env[2])) for env in sends]
         return (state, tuple(sends), tuple(timer_changes), frozenset(records) if records else None,
                 persists and self._explicit)
 
@@ -759,7 +774,7 @@ class Protocol(Spec):
             fstate = FaultState(rename(fstate.crashed, renaming, memo), fstate.crashes, cut,
                                 fstate.partitions, move(fstate.clocks))
         if memo is None:
-            network = self._net.ordered(rename(env, renaming) for env in net)
+            network = tuple(sorted(rename(env, renaming) for env in net))
         else:  # networks seldom recur whole, but their envelopes do: look each one up (rename's
             # own memo lookup, inlined: this runs for every envelope of every orbit key computed)
             get = memo.get
@@ -769,7 +784,8 @@ class Protocol(Spec):
                 if out is None or out.__class__ is not env.__class__:
                     out = rename(env, renaming, memo)
                 items.append(out)
-            network = self._net.ordered(items)
+            items.sort()
+            network = tuple(items)
         return Cluster(move(nodes), move(timers), network, rename(ghost, renaming, memo), fstate, move(disk),
                        None if issued is None else rename(issued, renaming, memo))
 
@@ -835,11 +851,6 @@ class Protocol(Spec):
     # -- presentation --------------------------------------------------------------------
 
     def _kinds_of(self, msg: Any) -> tuple[str, str, str, str]:
-        """A message's action kinds, remembered by class.  Where this process meets the class
-        first in a network (a resumed or parallel search meets messages it did not send), a
-        frozenset in it turns on the network's total order, as sending one does."""
-        if not self._net.keyed and has_frozenset(msg):
-            self._net.keyed = True
         kind = message_kind(msg)
         found = (f"deliver {kind}", f"dup {kind}", f"drop {kind}", f"byzantine {kind}")
         if msg.__class__ not in (tuple, str):

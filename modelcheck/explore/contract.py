@@ -104,7 +104,8 @@ def check_contract(spec: Spec, state: Any, *, visited: bool = True) -> None:
                             "holding it are never visited once; use None or a flag instead")
         if not visited:
             continue
-        if a.__class__ is not state.__class__ and isinstance(a, tuple) and isinstance(state, tuple) and a == state:
+        if (a.__class__ is not state.__class__ and hasattr(a, "_fields") and hasattr(state, "_fields")
+                and isinstance(a, tuple) and isinstance(state, tuple) and a == state):
             raise SpecError(f"spec {spec.title!r}: its transition #{n} goes from {state!r} to {a!r}, which are "
                             "equal: a state's class is not part of what it is (two named tuples with equal "
                             "fields are equal tuples), so the search would take them for one state; tell "

@@ -67,6 +67,7 @@ from typing import Any, Callable, Hashable
 
 from ..result import Result
 from ..spec import Spec, SpecError, SymmetryError, action_kind
+from .contract import returned_none
 from .expand import pair_of, shard_expand
 from .fingerprint import fingerprint_function, stable_fingerprint, visited_key, visited_stats
 from .run import (CHECK_EVERY, SUCCESSORS_RAISED, Options, Progress, ProgressFn, Run, admit_initial, coverage_of,
@@ -314,8 +315,11 @@ class Shard:
                         break
                 if props:
                     for name, f in props:
-                        if f(t):
+                        met = f(t)
+                        if met:
                             reached[name] = path
+                        elif met is None:
+                            raise returned_none("sometimes-property", name)
                     props = [(name, f) for name, f in props if name not in reached]
             except Exception as exc:
                 error = ("checking", path, _describe(exc, "the spec raised while checking an invariant"))

@@ -239,8 +239,11 @@ class Run:
 
     def check_reachability(self, state: Hashable, path: Callable[[], tuple[int, Sequence[int]]]) -> None:
         for name, prop in list(self.unreached):
-            if prop(state):
+            met = prop(state)
+            if met:
                 self.reached(name, path)
+            elif met is None:  # read as false it would call the model vacuous
+                raise returned_none("sometimes-property", name)
 
     def failed(self, exc: BaseException, path: Callable[[], tuple[int, Sequence[int]]], what: str) -> None:
         """The spec raised (or produced an unusable state): an error with the trace that led there."""

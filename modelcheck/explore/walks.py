@@ -45,9 +45,8 @@ def random_walks(spec: Spec, options: Options, progress: ProgressFn | None = Non
         """Count ``state`` seen, note the sometimes-properties it meets; the invariants it breaks."""
         seen.add(hash(state))
         broken = [n for n, inv in run.invariants if not inv(state)]
-        for name, prop in run.unreached:
-            if prop(state):
-                run.reached(name, path(init, steps))
+        if run.unreached:
+            run.check_reachability(state, path(init, steps))
         return broken
 
     def full() -> bool:

@@ -18,6 +18,7 @@ import attrs
 from hypothesis import HealthCheck, Phase, Verbosity, given, seed as hypothesis_seed, settings
 from hypothesis.errors import Flaky
 
+from ..explore.contract import returned_none
 from ..explore.run import Options, ProgressFn, Run, coverage_of, explanation, unhashable_error
 from ..result import Result
 from ..spec import Spec, SpecError, action_kind
@@ -103,6 +104,11 @@ class _Tally:
                                         states=schedule.states[:n + 1], failure=failure)
                 if met:
                     run.reached(name, lambda n=n: (schedule.initial, schedule.indices[:n]))
+                elif met is None:  # a missing return: an error at this state, as explore reports it
+                    failure = Failure("error", "error", returned_none("sometimes-property", name),
+                                      f"checking sometimes-property {name}")
+                    return attrs.evolve(schedule, indices=schedule.indices[:n], actions=schedule.actions[:n],
+                                        states=schedule.states[:n + 1], failure=failure)
         return schedule
 
 

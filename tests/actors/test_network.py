@@ -12,7 +12,7 @@ from models import reachable
 from protocols import Stream
 
 import modelcheck
-from modelcheck.actors import send, set_timer
+from modelcheck.actors import broadcast, send, set_timer
 
 
 def stream_bfs(count: int, fifo: bool, drop: bool, dup: bool) -> int:
@@ -163,19 +163,23 @@ def test_messages_holding_frozensets_are_one_bag_whatever_the_order_sent(reply, 
 
 
 def test_the_network_keeps_one_order_for_any_order_of_sends():
+    """Sets of one type, of several types (None among them), nested, and empty."""
+    from modelcheck.actors.messages import comparable
     from modelcheck.actors.network import Unordered
 
-    envs = [("n1", "n2", Tagged(frozenset({k}))) for k in (3, 1, 2)] + [("n1", "n2", Tagged(frozenset({1, 2})))]
+    tags = [frozenset({3}), frozenset({1}), frozenset({1, 2}), frozenset({None, "a"}), frozenset({"b"}),
+            frozenset({frozenset({1}), frozenset({2})}), frozenset()]
+    envs = [("n1", "n2", comparable(Tagged(t))) for t in tags]
+    assert envs[0][2] == Tagged(frozenset({3})) and repr(envs[0][2].tags) == "frozenset({3})"
     for unique in (False, True):
         net = Unordered(unique)
-        net.keyed = True
         seen = set()
-        for order in itertools.permutations(envs):
+        for order in itertools.islice(itertools.permutations(envs), 0, None, 7):
             bag = net.empty
             for env in order:
                 bag = net.add(bag, [env])
             seen.add(bag)
-            assert net.add(net.empty, list(order)) == bag and net.ordered(order) == bag
+            assert net.add(net.empty, list(order)) == bag == tuple(sorted(order))
         assert len(seen) == 1
 
 
@@ -222,3 +226,59 @@ def test_a_search_that_meets_frozenset_messages_it_did_not_send_orders_them_too(
     states = list(reachable(sender))
     fresh = Sets(reply=True, faults="dup")  # has sent nothing yet
     assert {t for c in reversed(states) for _, t in fresh.successors(c)} == set(states) - set(fresh.initial_states())
+
+
+class Ping(modelcheck.Message):
+    n: int
+
+
+class Pong(modelcheck.Message):
+    n: int
+
+
+class Mixed(modelcheck.Protocol):
+    """n1 sends n2 a Ping and n3 two messages holding sets ({2}; {1, 2} or, with ``mixed``,
+    {None, "a"}); n2 answers the Ping by broadcasting a Pong.  Found in review: a search
+    resumed from a checkpoint delivered the Ping first, and its broadcast re-sorted the sets
+    in flight by subset order (46 states where a plain run has 42); sets of mixed types
+    crashed the sort."""
+
+    name = "mixed"
+    mixed = modelcheck.Param(False)
+    timers = ("go", "idle")
+    messages = (Tagged, Ping, Pong)
+
+    def node_names(self):
+        return ("n1", "n2", "n3")
+
+    def init(self, node):
+        return (node, 0)
+
+    def on_start(self, node, s):
+        return (s, [set_timer("go" if node == "n1" else "idle")]) if node != "n2" else None
+
+    def on_timer(self, node, s, timer):
+        if timer == "go":
+            second = frozenset({None, "a"}) if self.mixed else frozenset({1, 2})
+            return (node, 1), [send("n2", Ping(0)), send("n3", Tagged(frozenset({2}))), send("n3", Tagged(second))]
+        return (node, s[1] + 1), []
+
+    def on_message(self, node, s, src, msg):
+        step = {Ping: 1, Pong: 10}.get(msg.__class__, 100)
+        return (node, s[1] + step), [broadcast(Pong(1))] if msg.__class__ is Ping else []
+
+    @modelcheck.invariant
+    def fine(self, c):
+        return True
+
+
+@pytest.mark.parametrize("mixed", [False, True])
+def test_a_resumed_search_orders_sets_in_flight_as_one_run_does(tmp_path, mixed):
+    whole = modelcheck.explore(Mixed(mixed=mixed), "bfs")
+    assert whole.complete and whole.distinct_states == 42
+    for cut in (2, 3, 15):
+        folder = tmp_path / f"ck{cut}"
+        # exact (whole states): equal bags sorted two ways are two states here too
+        modelcheck.explore(Mixed(mixed=mixed), "bfs", max_states=cut, checkpoint=str(folder), exact=True)
+        resumed = modelcheck.explore(Mixed(mixed=mixed), "bfs", resume=str(folder), exact=True)
+        assert resumed.complete and resumed.distinct_states == 42, cut
