@@ -21,10 +21,10 @@ A protocol author writes only a node's correct behaviour::
         def on_message(self, node, state, src, msg):
             return state._replace(got=state.got + 1), []
 
-A handler returns ``(new_state, effects)`` (effects None: none), or None to do nothing (the message is still
-consumed, the timer is spent; a refused client request is not a step at all).  Effects
-are :func:`send`, :func:`broadcast`, :func:`set_timer`, :func:`cancel_timer`,
-:func:`record` (ghost history) and :func:`persist`.
+A handler returns ``(new_state, effects)`` (effects None: none), or None to do nothing
+(the message is still consumed, the timer is spent; a refused client request is not a
+step at all).  Effects are :func:`send`, :func:`broadcast`, :func:`set_timer`,
+:func:`cancel_timer`, :func:`record` (ghost history) and :func:`persist`.
 
 The global state is a :class:`Cluster`: node states, timers, messages in flight, ghost
 history, and what the faults did.  Invariants read it (``self.node_states(c)``,

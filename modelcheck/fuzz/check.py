@@ -234,13 +234,15 @@ def check_spec(spec: Spec | str, *, examples: int | None = None, max_steps: int 
     trace when an invariant is violated, and saves the trace under ``save_to`` (None:
     not saved; a relative path is from the current directory, and the pytest plugin
     replays ``<rootdir>/counterexamples``, where its ``modelcheck_fuzz`` fixture saves)
-    for ``modelcheck show`` / ``modelcheck replay`` and the plugin's regression tests.  With ``expect_violation`` (an invariant's name, or True for
-    any) it fails instead when that violation is *not* found; an expected violation is
-    not saved, since the test expecting it already is its regression test.  A spec
-    that raises always fails; Ctrl-C before a failure raises KeyboardInterrupt (a test
-    cut short by hand neither passes nor hides the stop from pytest).  ``seed`` None: 0 under a derandomized Hypothesis profile
-    (``ci``), else a fresh seed.  The failure message ends with the call that runs the
-    same search again under any profile (seed, examples, max_steps, faults).
+    for ``modelcheck show`` / ``modelcheck replay`` and the plugin's regression tests.
+    With ``expect_violation`` (an invariant's name, or True for any) it fails instead
+    when that violation is *not* found; an expected violation is not saved, since the
+    test expecting it already is its regression test.  A spec that raises always fails;
+    Ctrl-C before a failure raises KeyboardInterrupt (a test cut short by hand neither
+    passes nor hides the stop from pytest).  ``seed`` None: 0 under a derandomized
+    Hypothesis profile (``ci``), else a fresh seed.  The failure message ends with the
+    call that runs the same search again under any profile (seed, examples, max_steps,
+    faults).
     """
     if seed is None and settings.default.derandomize:
         seed = 0
