@@ -508,18 +508,14 @@ def test_fuzzing_takes_list_pairs_as_the_searches_do():
     check_spec(Fine(), examples=10, max_steps=6, seed=1)  # passes: no invariant is broken
 
 
-class _Forgetful(Spec):
+class _Forgetful(Chain):
     """A counter to 3 whose invariant (``which="invariant"``) or sometimes-property has no
     ``return``: it returns None, which every mode would read as false."""
 
+    length = Param(3)
+    check_deadlock = False
     which = Param("invariant")
     since = Param(0, "the first state whose verdict has no return")
-
-    def initial_states(self):
-        return [0]
-
-    def successors(self, s):
-        return [("Step", s + 1)] if s < 3 else []
 
     @invariant
     def small(self, s):
@@ -559,18 +555,12 @@ def test_a_property_returning_none_is_refused_in_every_mode(which, kind, mode, s
     assert f"{kind} returned None, not True or False (a missing return?)" in message
 
 
-class _TwoLimits(Spec):
+class _TwoLimits(Chain):
     """A counter to 6 with two invariants, the second broken only beyond the first."""
 
-    def initial_states(self):
-        return [0]
-
-    def successors(self, s):
-        return [("Step", s + 1)] if s < 6 else []
-
-    @invariant
-    def below_two(self, s):
-        return s < 2
+    length = Param(6)
+    limit = Param(2)
+    check_deadlock = False
 
     @invariant
     def below_four(self, s):
@@ -582,10 +572,10 @@ def test_keep_going_finds_a_violation_beyond_another_in_every_strategy(strategy)
     """Found in review: with --keep-going a random walk still stopped at the first violating
     state, so an invariant broken only beyond another was never found."""
     r = explore(_TwoLimits(), strategy, keep_going=True, depth=10, seed=1 if strategy == "random" else None)
-    assert {t.property: len(t) for t in r.violations} == {"below_two": 2, "below_four": 4}
-    assert r.invariants == {"below_two": VIOLATED, "below_four": VIOLATED}
+    assert {t.property: len(t) for t in r.violations} == {"below_limit": 2, "below_four": 4}
+    assert r.invariants == {"below_limit": VIOLATED, "below_four": VIOLATED}
     r = explore(_TwoLimits(), strategy, depth=10, seed=1 if strategy == "random" else None)
-    assert [t.property for t in r.violations] == ["below_two"]
+    assert [t.property for t in r.violations] == ["below_limit"]
 
 
 class _Idle(NamedTuple):
