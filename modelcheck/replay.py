@@ -31,7 +31,7 @@ from typing import Any
 import attrs
 
 from . import registry
-from .explore.run import describe_exception, shown
+from .explore.run import describe_exception, shown, step_label
 from .spec import Spec, SpecError
 from .trace.format import encode_state
 from .trace.model import n_steps
@@ -213,11 +213,11 @@ def _meant(spec: Spec, candidates: list[tuple[int, Any]], recorded: Any) -> list
 
 
 def _label(spec: Spec, action: Any) -> str | None:
-    """``format_action``, or None where the spec cannot format this action (then it is not
-    the recorded one, whose label was formatted when the trace was saved)."""
+    """The action's label (:func:`step_label`), or None where the spec cannot format it (then
+    it is not the recorded one, whose label was formatted when the trace was saved)."""
     try:
-        return spec.format_action(action)
-    except Exception:
+        return step_label(spec, action)
+    except SpecError:
         return None
 
 

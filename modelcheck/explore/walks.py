@@ -49,6 +49,11 @@ def random_walks(spec: Spec, options: Options, progress: ProgressFn | None = Non
             run.check_reachability(state, path(init, steps))
         return broken
 
+    def shortest(name: str) -> None:
+        """The walk so far violates ``name``: kept if it is the shortest such walk yet."""
+        if name not in best or len(steps) < len(best[name][1]):
+            best[name] = (init, list(steps))
+
     def full() -> bool:
         """The state budget is spent (checked before any more work, so it cuts only real work)."""
         if max_states is not None and len(seen) >= max_states:
@@ -71,15 +76,14 @@ def random_walks(spec: Spec, options: Options, progress: ProgressFn | None = Non
             bad = arrive(s)
             while True:
                 for name in bad:
-                    if name not in best or len(steps) < len(best[name][1]):
-                        best[name] = (init, list(steps))
+                    shortest(name)
                 if (bad and not keep_going) or len(steps) >= bound or full():
                     break
                 checking = False
                 succ = list(spec.successors(s))
                 if not succ:
-                    if run.check_deadlock and ("deadlock" not in best or len(steps) < len(best["deadlock"][1])):
-                        best["deadlock"] = (init, list(steps))
+                    if run.check_deadlock:
+                        shortest("deadlock")
                     break
                 k = rng.randrange(len(succ))
                 a, s = succ[k]

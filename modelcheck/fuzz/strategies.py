@@ -21,7 +21,7 @@ from typing import Any, Callable, Hashable, Sequence
 import attrs
 from hypothesis import strategies as st
 
-from ..explore.run import SUCCESSORS_RAISED, initial_states
+from ..explore.run import SUCCESSORS_RAISED, initial_states, step_label
 from ..registry import spec_of
 from ..spec import Spec, SpecError, action_kind, format_action, pair_problem
 from ..trace.format import encode_state
@@ -80,14 +80,13 @@ class Schedule:
 
 
 def _name(spec: Spec, action: Any) -> str:
-    """The spec's name for ``action``, or the default one where its format_action is broken:
-    for a schedule's repr (Hypothesis prints it) and shrinking's notes, which must not raise
-    (the trace's rebuild reports the broken method)."""
+    """The step's label (:func:`step_label`), or the default one where the spec's format_action
+    is broken: for a schedule's repr (Hypothesis prints it) and shrinking's notes, which must
+    not raise (the trace's rebuild reports the broken method)."""
     try:
-        text = spec.format_action(action)
-    except Exception:
-        text = None
-    return text if isinstance(text, str) else format_action(action)
+        return step_label(spec, action)
+    except SpecError:
+        return format_action(action)
 
 
 class NotEnabled(Exception):
